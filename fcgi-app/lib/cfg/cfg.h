@@ -1,0 +1,60 @@
+/*
+ * cfg.h - the service configuration: ITL_* environment variables parsed once
+ * at start-up into an immutable struct cfg. Only this module calls getenv().
+ * Invalid values stop start-up with a message naming the setting.
+ */
+#ifndef ITL_CFG_CFG_H
+#define ITL_CFG_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/limits.h"
+
+#define CFG_PATH_BYTES 512
+#define CFG_URL_BYTES 512
+
+enum cfg_sync { CFG_SYNC_NORMAL, CFG_SYNC_FULL };
+
+struct cfg {
+	char data_dir[CFG_PATH_BYTES];		/* ITL_DATA_DIR */
+	char db_path[CFG_PATH_BYTES];		/* ITL_DB (sqlite:PATH or PATH) */
+	char socket_path[CFG_PATH_BYTES];	/* ITL_SOCKET */
+	char admin_token_file[CFG_PATH_BYTES];	/* ITL_ADMIN_TOKEN_FILE */
+	char service_url[CFG_URL_BYTES];	/* ITL_SERVICE_URL */
+	char iso_url[CFG_URL_BYTES];		/* ITL_ISO_URL ("" = unset) */
+	unsigned workers;			/* ITL_WORKERS */
+	int64_t nonce_ttl;			/* ITL_NONCE_TTL, seconds */
+	uint64_t nonce_max_outstanding;		/* ITL_NONCE_MAX_OUTSTANDING */
+	bool require_nonce;			/* ITL_REQUIRE_NONCE */
+	bool require_quote;			/* ITL_REQUIRE_QUOTE */
+	int64_t config_token_ttl;		/* ITL_CONFIG_TOKEN_TTL */
+	int64_t config_token_grace;		/* ITL_CONFIG_TOKEN_GRACE */
+	int64_t boot_token_ttl;			/* ITL_BOOT_TOKEN_TTL */
+	unsigned dual_control_quorum;		/* ITL_DUAL_CONTROL_QUORUM */
+	int64_t dual_control_window;		/* ITL_DUAL_CONTROL_WINDOW_SECONDS */
+	unsigned n_dual_control_roles;		/* ITL_DUAL_CONTROL_ROLES */
+	char dual_control_roles[LIMIT_DUAL_CONTROL_ROLES][32];
+	unsigned db_busy_timeout_ms;		/* ITL_DB_BUSY_TIMEOUT_MS */
+	enum cfg_sync db_synchronous;		/* ITL_DB_SYNCHRONOUS */
+	unsigned poll_after_s;			/* ITL_POLL_AFTER_S */
+	bool log_debug;				/* ITL_LOG_LEVEL=debug */
+};
+
+/*
+ * Load every setting from the environment (defaults for unset ones). On an
+ * invalid value, write "SETTING: why" into msg and return -1. ITL_ADMIN_TOKEN
+ * is not part of struct cfg: see cfg_admin_token().
+ */
+int cfg_load(struct cfg *c, char *msg, size_t msg_len);
+/* Names of ITL_* variables in the environment that no setting uses. */
+void cfg_warn_unknown(void (*warn)(const char *name));
+/*
+ * The break-glass token from ITL_ADMIN_TOKEN, or else from the token file.
+ * Writes it NUL-terminated into out; -1 when neither gives a token.
+ */
+int cfg_admin_token(const struct cfg *c, char *out, size_t out_len);
+bool cfg_role_needs_dual_control(const struct cfg *c, const char *role);
+
+#endif
