@@ -5,7 +5,7 @@
 # run makes a new TPM, so every key and fingerprint changes together).
 #
 # Needs: swtpm swtpm-tools tpm2-tools openssl xxd (and what swtpm-fixture.sh needs).
-# Usage: tests/data/gen.sh            (writes tests/data/ek/)
+# Usage: tests/data/gen.sh   (writes tests/data/ek/ and the seeds in tests/fuzz/corpus/ek/)
 #
 # tests/data/ek/ (binary TPM structures are TPM wire format, big-endian):
 #   ek-cert.der ek-cert.pem      RSA-2048 EK certificate (NV 0x01c00002) as read
@@ -28,6 +28,7 @@
 #   nonmin-serial-spki.der       its public key as DER SPKI
 #   rsa1024-spki.der             an RSA-1024 SPKI (too small for an EK)
 #   p224-spki.der                an ECC P-224 SPKI (not an EK curve)
+#   p256-explicit-spki.der       a P-256 SPKI with explicit curve parameters (RFC 5480 forbids)
 #   fingerprints                 "name hex" lines computed with openssl and sha256sum:
 #                                rsa ecc ecc256 nonmin (SPKI SHA-256), rsa-cert ecc-cert
 #                                (certificate DER SHA-256)
@@ -104,7 +105,9 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/nm.ke
 openssl req -x509 -new -key "$work/nm.key" -subj "/CN=itl non-minimal serial test/O=ITL test data/OU=tests-data-gen" \
     -days 36500 -set_serial 1 -outform der -out "$work/nm.der"
 hex=$(xxd -p "$work/nm.der" | tr -d '\n')
-[ "${hex:0:4}" = 3082 ] && [ "${hex:8:4}" = 3082 ] || die "unexpected certificate header: ${hex:0:16}"
+if [ "${hex:0:4}" != 3082 ] || [ "${hex:8:4}" != 3082 ]; then
+    die "unexpected certificate header: ${hex:0:16}"
+fi
 [ "${hex:16:16}" = a003020102020101 ] || die "unexpected version/serial: ${hex:16:16}"
 outer=$((16#${hex:4:4} + 1)); tbs=$((16#${hex:12:4} + 1))
 printf '3082%04x3082%04xa00302010202020001%s' "$outer" "$tbs" "${hex:32}" | xxd -r -p >"$out/nonmin-serial.der"
@@ -118,6 +121,8 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$work/r1024.k
 openssl pkey -in "$work/r1024.key" -pubout -outform der -out "$out/rsa1024-spki.der"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-224 -out "$work/p224.key" 2>/dev/null
 openssl pkey -in "$work/p224.key" -pubout -outform der -out "$out/p224-spki.der"
+openssl pkey -in "$work/nm.key" -pubout | openssl ec -pubin -param_enc explicit -outform der \
+    -out "$out/p256-explicit-spki.der" 2>/dev/null
 
 # 7. Expected fingerprints, computed only with openssl and sha256sum
 rsa=$(openssl x509 -in "$out/ek-cert.pem" -pubkey -noout | openssl pkey -pubin -outform der | sha)
@@ -133,5 +138,30 @@ ecc=$(openssl x509 -in "$out/ek-ecc-cert.pem" -pubkey -noout | openssl pkey -pub
     echo "nonmin $(sha <"$out/nonmin-serial-spki.der")"
 } >"$out/fingerprints"
 
-chmod 644 "$out"/*
+# 8. Fuzz seeds (tests/fuzz/corpus/ek): the artefacts, the field forms, and hostile
+#    variants. Only these names are (re)written; other seeds (crashes) are kept.
+seeds=$top/tests/fuzz/corpus/ek
+mkdir -p "$seeds"
+for f in ek-cert.der ek-cert.pem ek-ecc-cert.der ek-ecc-cert.pem ek.pub ek.tpmt ek-pub.der \
+    ek-pub.pem ek-ecc-pub.pem ek-ecc.pub ek-ecc256.pub ek-ecc256.tpmt ek-ecc256-compressed-spki.der \
+    ek-cert-nvhdr7.der ek-cert-nvhdr5.der ek-cert-padff.der nonmin-serial.der rsa1024-spki.der \
+    p224-spki.der p256-explicit-spki.der; do
+    cp "$out/$f" "$seeds/$f"
+done
+base64 -w0 "$der" >"$seeds/field-b64-der"
+base64 -w76 "$out/ek-cert.pem" >"$seeds/field-b64-pem"
+base64 -w0 "$out/ek.pub" >"$seeds/field-b64-tpm2b"
+head -c 500 "$der" >"$seeds/hostile-cert-truncated-500"
+head -c 5 "$out/ek-cert-nvhdr7.der" >"$seeds/hostile-nvhdr-only"
+{ printf '\x10\x01\x00\xff\xff\x10\x02'; cat "$der"; } >"$seeds/hostile-nvhdr-size-past-end"
+{ printf '\x30\x84\x7f\xff\xff\xff'; tail -c +5 "$der"; } >"$seeds/hostile-cert-len-4byte-huge"
+{ printf '\x30\x80'; tail -c +5 "$der"; } >"$seeds/hostile-cert-indefinite"
+{ printf '\x01\x3b'; tail -c +3 "$out/ek.pub"; } >"$seeds/hostile-tpm2b-size-past-end"
+{ cat "$out/ek.pub"; printf '\x00'; } >"$seeds/hostile-tpm2b-trailing"
+printf -- '-----BEGIN CERTIFICATE-----\nMIIB\n' >"$seeds/hostile-pem-no-end"
+printf -- '-----BEGIN RSA PRIVATE KEY-----\nTWFu\n-----END RSA PRIVATE KEY-----\n' \
+    >"$seeds/hostile-pem-label"
+printf 'not*base64!' >"$seeds/hostile-bad-b64"
+
+chmod 644 "$out"/* "$seeds"/*
 ls -l "$out"

@@ -148,11 +148,18 @@ req_begin(struct req *rq, FCGX_Request *fr, void *app, struct err *e)
 static void
 resp_write(struct resp *rs, const struct req *rq, FCGX_Request *fr)
 {
-	FCGX_FPrintF(fr->out, "Status: %d\r\nContent-Type: %s\r\n"
+	char head[768];
+	int n;
+
+	/* libfcgi's own printf knows no %zu: format here, write raw bytes */
+	n = snprintf(head, sizeof(head), "Status: %d\r\nContent-Type: %s\r\n"
 	    "Content-Length: %zu\r\nX-Request-Id: %s\r\n"
 	    "Cache-Control: no-store\r\n%s\r\n", rs->status,
 	    rs->content_type != NULL ? rs->content_type : "application/json",
 	    rs->body.len, rq->request_id, rs->extra_headers);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return;	/* cannot happen: every part is bounded */
+	FCGX_PutStr(head, n, fr->out);
 	if (rs->body.len > 0)
 		FCGX_PutStr(rs->body.p, (int)rs->body.len, fr->out);
 }

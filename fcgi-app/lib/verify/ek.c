@@ -71,7 +71,7 @@ _Static_assert(LIMIT_EK_DER_BYTES <= INT32_MAX, "lengths fit an int");
 #define DER_HIGH_TAG		0x1f
 
 #define EK_RSA_MIN_BITS		2048
-#define EK_RSA_MAX_BITS		16384	/* OPENSSL_RSA_MAX_MODULUS_BITS */
+#define EK_RSA_MAX_BITS		16384	/* OpenSSL's RSA modulus maximum */
 #define EK_EC_MAX_FIELD_BYTES	66	/* P-521 */
 #define EK_SHA384_BYTES		48
 
@@ -226,7 +226,8 @@ ek_material_decode(const char *field, size_t field_len, struct arena *a,
 
 	if (field_len > LIMIT_EK_MATERIAL_BYTES)
 		return err_set(e, ERR_VALIDATION_FAILED,
-		    "ek_cert_pem longer than %d bytes", LIMIT_EK_MATERIAL_BYTES);
+		    "ek_cert_pem longer than %d bytes",
+		    LIMIT_EK_MATERIAL_BYTES);
 	if (field == NULL || skip_space(field, field_len, 0) == field_len)
 		return err_set(e, ERR_EK_INVALID, "ek_cert_pem is empty");
 	if (is_pem(field, field_len)) {
@@ -653,7 +654,8 @@ key_check(EVP_PKEY **kp, struct ek_info *ek, struct err *e)
 	case EVP_PKEY_EC:
 		if (EVP_PKEY_get_utf8_string_param(k,
 		    OSSL_PKEY_PARAM_EC_ENCODING, group, sizeof(group),
-		    &glen) != 1 || strcmp(group, OSSL_PKEY_EC_ENCODING_GROUP) != 0 ||
+		    &glen) != 1 ||
+		    strcmp(group, OSSL_PKEY_EC_ENCODING_GROUP) != 0 ||
 		    EVP_PKEY_get_utf8_string_param(k,
 		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
 		    &glen) != 1) {
@@ -742,7 +744,8 @@ name_print(const X509_NAME *name, char *out, size_t out_len)
 	if (b == NULL)
 		return;
 	/* XN_FLAG_RFC2253 escapes control and non-ASCII bytes */
-	if (name != NULL && X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0) {
+	if (name != NULL &&
+	    X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0) {
 		n = BIO_read(b, out, (int)(out_len - 1));
 		if (n > 0)
 			out[n] = '\0';
