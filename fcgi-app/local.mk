@@ -28,7 +28,7 @@ noinst_LIBRARIES += \
 	%reldir%/lib/verify/digest.c %reldir%/lib/verify/digest.h \
 	%reldir%/lib/verify/ek.c %reldir%/lib/verify/ek.h
 %canon_reldir%_lib_libitlverify_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
-	$(TSS2_MU_CFLAGS)
+	$(TSS2_MU_CFLAGS) -Wconversion -Wsign-conversion
 
 %canon_reldir%_lib_libitldb_a_SOURCES = \
 	%reldir%/lib/db/db.c %reldir%/lib/db/db.h \

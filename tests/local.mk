@@ -9,9 +9,17 @@ AM_TESTS_ENVIRONMENT = top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_b
 	export ASAN_OPTIONS UBSAN_OPTIONS;
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+# The whole service, for tests of the api layer.
+SERVICE_LIBS = fcgi-app/libitlapi.a fcgi-app/lib/libitlhttp.a \
+	fcgi-app/lib/libitldb.a fcgi-app/lib/libitlverify.a \
+	fcgi-app/lib/libitlcfg.a fcgi-app/lib/libitlcore.a $(FCGI_LIBS) \
+	$(JANSSON_LIBS) $(SQLITE_LIBS) $(TSS2_MU_LIBS) $(CRYPTO_LIBS)
 
-check_PROGRAMS += tests/unit/test_core tests/unit/test_ek
-TESTS += tests/unit/test_core tests/unit/test_ek
+# ---- unit tests: one binary per module, linked with that layer only ----
+UNIT_TESTS = tests/unit/test_core tests/unit/test_ek tests/unit/test_db \
+	tests/unit/test_http tests/unit/test_audit
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
 
 tests_unit_test_core_SOURCES = tests/unit/test_core.c
 tests_unit_test_core_CFLAGS = $(UNIT_CFLAGS)
@@ -22,4 +30,48 @@ tests_unit_test_ek_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_test_ek_LDADD = fcgi-app/lib/libitlverify.a \
 	fcgi-app/lib/libitlcore.a $(CMOCKA_LIBS) $(TSS2_MU_LIBS) $(CRYPTO_LIBS)
 
-EXTRA_DIST += tests/data tests/fuzz/corpus tests/integration
+tests_unit_test_db_SOURCES = tests/unit/test_db.c
+tests_unit_test_db_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_db_LDADD = fcgi-app/lib/libitldb.a fcgi-app/lib/libitlcore.a \
+	$(CMOCKA_LIBS) $(SQLITE_LIBS)
+
+tests_unit_test_http_SOURCES = tests/unit/test_http.c
+tests_unit_test_http_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_http_LDADD = fcgi-app/lib/libitlhttp.a \
+	fcgi-app/lib/libitlcore.a $(CMOCKA_LIBS) $(FCGI_LIBS) $(JANSSON_LIBS) \
+	$(CRYPTO_LIBS)
+
+tests_unit_test_audit_SOURCES = tests/unit/test_audit.c
+tests_unit_test_audit_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_audit_LDADD = $(SERVICE_LIBS) $(CMOCKA_LIBS)
+
+# ---- fuzz targets: replay their seed corpora in make check, or libFuzzer ----
+FUZZ_TARGETS = tests/fuzz/fuzz_ek tests/fuzz/fuzz_request
+tests_fuzz_fuzz_ek_SOURCES = tests/fuzz/fuzz_ek.c
+tests_fuzz_fuzz_ek_LDADD = fcgi-app/lib/libitlverify.a \
+	fcgi-app/lib/libitlcore.a $(TSS2_MU_LIBS) $(CRYPTO_LIBS)
+tests_fuzz_fuzz_request_SOURCES = tests/fuzz/fuzz_request.c
+tests_fuzz_fuzz_request_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+tests_fuzz_fuzz_request_LDADD = $(SERVICE_LIBS)
+if FUZZING
+# clang -fsanitize=fuzzer: run as tests/fuzz/fuzz_ek SCRATCH_DIR tests/fuzz/corpus/ek
+noinst_PROGRAMS = $(FUZZ_TARGETS)
+tests_fuzz_fuzz_ek_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_request_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+else
+check_PROGRAMS += $(FUZZ_TARGETS)
+TESTS += $(FUZZ_TARGETS)
+tests_fuzz_fuzz_ek_SOURCES += tests/fuzz/replay.c
+tests_fuzz_fuzz_request_SOURCES += tests/fuzz/replay.c
+endif
+
+# ---- integration tests: the stack as its users drive it ----
+INTEGRATION_TESTS = \
+	tests/integration/t0010-health.sh \
+	tests/integration/t0020-register.sh
+TESTS += $(INTEGRATION_TESTS)
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(BASH)
+BASH = bash
+
+EXTRA_DIST += tests/data tests/fuzz/corpus tests/integration tests/run

@@ -63,9 +63,15 @@ teardown() {
 	for p in "${_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${_pids[@]}"; do wait "$p" 2>/dev/null; done
 	for d in "${_tpms[@]}"; do "$FIXTURE" stop "$d" >/dev/null 2>&1; done
+	# a sanitizer report in a worker fails the test even if the client coped
+	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+		"$T/attestd.log" 2>/dev/null; then
+		echo "FAIL [$TEST_NAME]: sanitizer report in itl-attestd log" >&2
+		[ $rc -eq 0 ] && rc=1
+	fi
 	if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
 		echo "--- itl-attestd log (tail) ---" >&2
-		tail -n 30 "$T/attestd.log" >&2 2>/dev/null
+		tail -n 60 "$T/attestd.log" >&2 2>/dev/null
 		echo "--- nginx error log (tail) ---" >&2
 		tail -n 10 "$T/nginx/error.log" >&2 2>/dev/null
 	fi

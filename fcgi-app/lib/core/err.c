@@ -53,7 +53,7 @@ static const struct {
 _Static_assert(sizeof(err_table) / sizeof(err_table[0]) == ERR__COUNT,
     "every error code has a row");
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 err_vset(struct err *e, enum err_code code, const char *fmt, va_list ap)
 {
 	e->code = code;

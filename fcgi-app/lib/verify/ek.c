@@ -306,10 +306,14 @@ der_next(const uint8_t *b, size_t len, size_t *off, struct der_tlv *t)
 
 /* Step into a constructed TLV, never deeper than LIMIT_DER_DEPTH. */
 static int
-der_enter(const struct der_tlv *t, unsigned *depth)
+der_enter(const struct der_tlv *t, unsigned *depth, struct err *e)
 {
-	if ((t->tag & DER_CONSTRUCTED) == 0 || *depth >= LIMIT_DER_DEPTH)
+	if ((t->tag & DER_CONSTRUCTED) == 0 || *depth >= LIMIT_DER_DEPTH) {
+		err_set(e, ERR_EK_INVALID,
+		    "ek certificate nests deeper than %d levels (X.690 §8.1)",
+		    LIMIT_DER_DEPTH);
 		return -1;
+	}
 	*depth += 1;
 	return 0;
 }
@@ -402,13 +406,12 @@ cert_find_spki(const uint8_t *cert, size_t cert_len, const uint8_t **spki,
 	    "outer sequence", e) == -1)
 		return -1;
 	off = 0;
-	if (der_enter(&c, &depth) == -1 ||
+	if (der_enter(&c, &depth, e) == -1 ||
 	    der_expect(c.val, c.val_len, &off, DER_SEQUENCE, &tbs,
-	    "tbscertificate", e) == -1)
+	    "tbscertificate", e) == -1 || der_enter(&tbs, &depth, e) == -1)
 		return -1;
 	off = 0;
-	if (der_enter(&tbs, &depth) == -1 ||
-	    der_next(tbs.val, tbs.val_len, &off, &t) == -1)
+	if (der_next(tbs.val, tbs.val_len, &off, &t) == -1)
 		return err_set(e, ERR_EK_INVALID,
 		    "ek certificate version is truncated or its length is "
 		    "past the end (X.690 §8.1)");
@@ -423,10 +426,8 @@ cert_find_spki(const uint8_t *cert, size_t cert_len, const uint8_t **spki,
 		    names[i], e) == -1)
 			return -1;
 	}
-	if (der_enter(&t, &depth) == -1)
-		return err_set(e, ERR_EK_INVALID,
-		    "ek certificate nests deeper than %d levels",
-		    LIMIT_DER_DEPTH);
+	if (der_enter(&t, &depth, e) == -1)
+		return -1;
 	*spki = t.tlv;
 	*spki_len = t.tlv_len;
 	return 0;
