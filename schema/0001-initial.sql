@@ -67,7 +67,11 @@ CREATE TABLE config_tokens (
 	first_used_at INTEGER,
 	superseded_at INTEGER
 );
-CREATE INDEX config_tokens_machine ON config_tokens (machine_id, kind);
+CREATE INDEX config_tokens_machine ON config_tokens (machine_id);
+-- the live token of a machine and kind: superseding stays O(1) however many
+-- old tokens a machine has accumulated
+CREATE INDEX config_tokens_live ON config_tokens (machine_id, kind)
+	WHERE superseded_at IS NULL;
 
 -- Dual-control approval votes (API §6).
 CREATE TABLE approval_votes (

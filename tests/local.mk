@@ -68,7 +68,13 @@ endif
 # ---- integration tests: the stack as its users drive it ----
 INTEGRATION_TESTS = \
 	tests/integration/t0010-health.sh \
-	tests/integration/t0020-register.sh
+	tests/integration/t0020-register.sh \
+	tests/integration/t0030-attest.sh \
+	tests/integration/t0031-attest-policy.sh \
+	tests/integration/t0040-lifecycle.sh \
+	tests/integration/t0050-dual-control.sh \
+	tests/integration/t0060-bad-input.sh \
+	tests/integration/t0070-audit.sh
 TESTS += $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(BASH)

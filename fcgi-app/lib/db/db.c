@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "db/db.h"
@@ -21,6 +22,7 @@ struct db_cached {
 
 struct db {
 	sqlite3 *h;
+	unsigned busy_timeout_ms;
 	bool in_tx;
 	unsigned n_cached;
 	struct db_cached cache[DB_STMT_CACHE];
@@ -54,6 +56,33 @@ db_exec(struct db *db, const char *sql, struct err *e)
 	return 0;
 }
 
+/*
+ * SQLite's own busy timeout sleeps 1, 2, 5, 10 ... ms between retries, so
+ * two workers taking turns at the write lock would idle for milliseconds
+ * while a write transaction lasts tens of microseconds. Retry after short
+ * sleeps instead, up to the same timeout (then SQLITE_BUSY: 503).
+ */
+static int
+db_busy_handler(void *ctx, int count)
+{
+	struct db *db = ctx;
+	struct timespec ts = { 0, 0 };
+	uint64_t waited_us;
+
+	/* 50 us steps for the first 2 ms, then 1 ms steps */
+	if (count < 40) {
+		ts.tv_nsec = 50 * 1000;
+		waited_us = (uint64_t)count * 50;
+	} else {
+		ts.tv_nsec = 1000 * 1000;
+		waited_us = 2000 + (uint64_t)(count - 40) * 1000;
+	}
+	if (waited_us >= (uint64_t)db->busy_timeout_ms * 1000)
+		return 0;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 struct db *
 db_open(const char *path, const struct db_options *o, struct err *e)
 {
@@ -71,7 +100,8 @@ db_open(const char *path, const struct db_options *o, struct err *e)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
-	sqlite3_busy_timeout(db->h, (int)o->busy_timeout_ms);
+	db->busy_timeout_ms = o->busy_timeout_ms;
+	sqlite3_busy_handler(db->h, db_busy_handler, db);
 	/* WAL is persistent in the file; the other pragmas are per connection */
 	if (db_exec(db, "PRAGMA journal_mode=WAL", e) == -1 ||
 	    db_exec(db, o->synchronous_full ? "PRAGMA synchronous=FULL" :
