@@ -74,7 +74,9 @@ INTEGRATION_TESTS = \
 	tests/integration/t0040-lifecycle.sh \
 	tests/integration/t0050-dual-control.sh \
 	tests/integration/t0060-bad-input.sh \
-	tests/integration/t0070-audit.sh
+	tests/integration/t0070-audit.sh \
+	tests/integration/t0080-concurrency.sh \
+	tests/integration/t0090-maint.sh
 TESTS += $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(BASH)

@@ -49,8 +49,10 @@ need_tools() {
 free_port() {
 	local p
 	while :; do
-		p=$(( (RANDOM * 32768 + RANDOM) % 30000 + 20000 ))
-		[ -z "$(ss -Hltn "( sport = :$p )" 2>/dev/null)" ] && { echo "$p"; return; }
+		# below the kernel's ephemeral range (32768-60999): outgoing
+		# connections of a busy test never hold it
+		p=$(( RANDOM % 12000 + 20000 ))
+		[ -z "$(ss -Htan "( sport = :$p )" 2>/dev/null)" ] && { echo "$p"; return; }
 	done
 }
 

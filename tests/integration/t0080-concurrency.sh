@@ -19,7 +19,7 @@ need_tools xargs sha256sum
 # gen_bodies N DIR: N distinct soft-EK register bodies DIR/00001.json ... made
 # by two parallel generators (2 cores), each with its own key directory.
 gen_bodies() {
-	local n=$1 dir=$2 k
+	local n=$1 dir=$2 k gens=()
 	mkdir -p "$dir"
 	for k in 0 1; do
 		(
@@ -29,8 +29,10 @@ gen_bodies() {
 				soft_ek_json >"$dir/$(printf '%05d' "$i").json"
 			done
 		) &
+		gens+=($!)
 	done
-	wait
+	# never a bare `wait`: itl-attestd is a child of this shell too
+	for k in "${gens[@]}"; do wait "$k" || fail "body generator failed"; done
 	local got
 	got=$(jq -r .ek_fingerprint "$dir"/*.json | sort -u | wc -l)
 	expect_eq "$got" "$n" "distinct EK fingerprints generated in $dir"
@@ -68,6 +70,25 @@ audit_verify_ok() {
 }
 
 now_ms() { date +%s%3N; }
+
+# busy_worker: a worker serving a request (its current system call is not
+# accept(2)/accept4(2), x86_64 numbers; "running" counts as busy), polled for
+# up to ~2 s; else any worker. Sets VICTIM and VICTIM_SYSCALL.
+busy_worker() {
+	local p s i
+	VICTIM="" VICTIM_SYSCALL=unknown
+	for ((i = 0; i < 400; i++)); do
+		for p in $(worker_pids); do
+			read -r s _ <"/proc/$p/syscall" 2>/dev/null || continue
+			case $s in
+			43 | 288 | "") ;;
+			*) VICTIM=$p VICTIM_SYSCALL=$s; return 0 ;;
+			esac
+		done
+		sleep 0.005
+	done
+	VICTIM=$(worker_pids | head -1)
+}
 
 # ---- (a) 200 registrations, 16 parallel clients ----
 t0=$(now_ms)
@@ -116,11 +137,13 @@ for _ in $(seq 600); do
 	kill -0 "$load_pid" 2>/dev/null || break
 	sleep 0.05
 done
-victim=${old_workers[0]}
+busy_worker
+victim=$VICTIM
+[ -n "$victim" ] || fail "(b) no worker to kill"
 kill -KILL "$victim"
 t_kill=$(now_ms)
 done_at_kill=$(find "$T/b-out" -name '*.code' | wc -l)
-note "(b) killed worker $victim after $done_at_kill of 300 answers"
+note "(b) killed worker $victim (in system call: $VICTIM_SYSCALL) after $done_at_kill of 300 answers"
 [ "$done_at_kill" -lt 300 ] || fail "(b) the load finished before the kill (test proves nothing)"
 
 # the supervisor replaces it: 2 workers again, one of them new (bounded: 5 s)
