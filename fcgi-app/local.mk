@@ -26,12 +26,16 @@ noinst_LIBRARIES += \
 
 %canon_reldir%_lib_libitlverify_a_SOURCES = \
 	%reldir%/lib/verify/digest.c %reldir%/lib/verify/digest.h \
-	%reldir%/lib/verify/ek.c %reldir%/lib/verify/ek.h
+	%reldir%/lib/verify/ek.c %reldir%/lib/verify/ek.h \
+	%reldir%/lib/verify/makecred.c %reldir%/lib/verify/makecred.h \
+	%reldir%/lib/verify/quote.c %reldir%/lib/verify/quote.h \
+	%reldir%/lib/verify/tpm.c %reldir%/lib/verify/tpm.h
 %canon_reldir%_lib_libitlverify_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
 	$(TSS2_MU_CFLAGS) -Wconversion -Wsign-conversion
 
 %canon_reldir%_lib_libitldb_a_SOURCES = \
 	%reldir%/lib/db/db.c %reldir%/lib/db/db.h \
+	%reldir%/lib/db/db_ak.c %reldir%/lib/db/db_ak.h \
 	%reldir%/lib/db/db_audit.c %reldir%/lib/db/db_audit.h \
 	%reldir%/lib/db/db_machine.c %reldir%/lib/db/db_machine.h \
 	%reldir%/lib/db/db_nonce.c %reldir%/lib/db/db_nonce.h \
@@ -42,7 +46,8 @@ nodist_%canon_reldir%_lib_libitldb_a_SOURCES = %reldir%/lib/db/schema_sql.c
 %canon_reldir%_lib_libitldb_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 
 # The migrations of schema/ are compiled in, so binaries and schema agree.
-SCHEMA_FILES = $(top_srcdir)/schema/0001-initial.sql
+SCHEMA_FILES = $(top_srcdir)/schema/0001-initial.sql \
+	$(top_srcdir)/schema/0002-tpm-proof.sql
 EXTRA_DIST += $(SCHEMA_FILES) %reldir%/lib/db/gen-schema.sh
 BUILT_SOURCES = %reldir%/lib/db/schema_sql.c
 CLEANFILES += %reldir%/lib/db/schema_sql.c
@@ -58,14 +63,14 @@ CLEANFILES += %reldir%/lib/db/schema_sql.c
 	$(JANSSON_CFLAGS) $(CRYPTO_CFLAGS)
 
 %canon_reldir%_libitlapi_a_SOURCES = \
-	%reldir%/api/api.h %reldir%/api/audit.h \
-	%reldir%/api/api_attest.c %reldir%/api/api_audit.c \
+	%reldir%/api/api.h %reldir%/api/audit.h %reldir%/api/proof.h \
+	%reldir%/api/api_ak.c %reldir%/api/api_attest.c %reldir%/api/api_audit.c \
 	%reldir%/api/api_health.c %reldir%/api/api_machines.c \
 	%reldir%/api/api_register.c %reldir%/api/audit.c %reldir%/api/auth.c \
-	%reldir%/api/ek_input.c %reldir%/api/machine_json.c \
+	%reldir%/api/ek_input.c %reldir%/api/machine_json.c %reldir%/api/proof.c \
 	%reldir%/api/routes.c %reldir%/api/token.c
 %canon_reldir%_libitlapi_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
-	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS)
+	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(TSS2_MU_CFLAGS)
 
 bin_PROGRAMS += %reldir%/itl-attestd %reldir%/itl-maint
 

@@ -24,6 +24,7 @@
 #include "core/rand.h"
 #include "core/timefmt.h"
 #include "db/db.h"
+#include "db/db_ak.h"
 #include "db/db_nonce.h"
 #include "db/db_token.h"
 #include "db/db_vote.h"
@@ -162,7 +163,7 @@ static int
 cmd_tick(const struct cfg *c, int argc, char **argv)
 {
 	struct db *db = open_db(c, false);
-	int64_t now = timefmt_now(), nonces = 0, votes = 0, tokens = 0;
+	int64_t now = timefmt_now(), nonces = 0, votes = 0, tokens = 0, acts = 0;
 	struct err e;
 	int rc = 1;
 
@@ -176,14 +177,16 @@ cmd_tick(const struct cfg *c, int argc, char **argv)
 	if (db_nonce_purge(db, now, &nonces, &e) == -1 ||
 	    db_vote_purge(db, now, &votes, &e) == -1 ||
 	    db_token_purge(db, now - MAINT_TOKEN_RETENTION, &tokens, &e) == -1 ||
+	    db_activation_purge(db, now, &acts, &e) == -1 ||
 	    db_commit(db, &e) == -1) {
 		db_rollback(db);
 		goto out;
 	}
 	if (db_checkpoint(db, &e) == -1)
 		goto out;
-	printf("tick: purged %lld nonces, %lld votes, %lld tokens\n",
-	    (long long)nonces, (long long)votes, (long long)tokens);
+	printf("tick: purged %lld nonces, %lld votes, %lld tokens, "
+	    "%lld activations\n", (long long)nonces, (long long)votes,
+	    (long long)tokens, (long long)acts);
 	rc = 0;
 out:
 	if (rc != 0)

@@ -17,7 +17,10 @@ SERVICE_LIBS = fcgi-app/libitlapi.a fcgi-app/lib/libitlhttp.a \
 
 # ---- unit tests: one binary per module, linked with that layer only ----
 UNIT_TESTS = tests/unit/test_core tests/unit/test_ek tests/unit/test_db \
-	tests/unit/test_http tests/unit/test_audit
+	tests/unit/test_http tests/unit/test_audit tests/unit/test_tpm \
+	tests/unit/test_quote tests/unit/test_makecred
+VERIFY_LIBS = fcgi-app/lib/libitlverify.a fcgi-app/lib/libitlcore.a \
+	$(TSS2_MU_LIBS) $(CRYPTO_LIBS)
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -29,6 +32,19 @@ tests_unit_test_ek_SOURCES = tests/unit/test_ek.c
 tests_unit_test_ek_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_test_ek_LDADD = fcgi-app/lib/libitlverify.a \
 	fcgi-app/lib/libitlcore.a $(CMOCKA_LIBS) $(TSS2_MU_LIBS) $(CRYPTO_LIBS)
+
+tests_unit_test_tpm_SOURCES = tests/unit/test_tpm.c
+tests_unit_test_tpm_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS) $(TSS2_MU_CFLAGS)
+tests_unit_test_tpm_LDADD = $(VERIFY_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_quote_SOURCES = tests/unit/test_quote.c
+tests_unit_test_quote_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS) $(TSS2_MU_CFLAGS)
+tests_unit_test_quote_LDADD = $(VERIFY_LIBS) $(CMOCKA_LIBS)
+
+# drives a real swtpm through tests/integration/swtpm-fixture.sh
+tests_unit_test_makecred_SOURCES = tests/unit/test_makecred.c
+tests_unit_test_makecred_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS) $(TSS2_MU_CFLAGS)
+tests_unit_test_makecred_LDADD = $(VERIFY_LIBS) $(CMOCKA_LIBS)
 
 tests_unit_test_db_SOURCES = tests/unit/test_db.c
 tests_unit_test_db_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
@@ -42,27 +58,40 @@ tests_unit_test_http_LDADD = fcgi-app/lib/libitlhttp.a \
 	$(CRYPTO_LIBS)
 
 tests_unit_test_audit_SOURCES = tests/unit/test_audit.c
-tests_unit_test_audit_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_audit_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
+	$(TSS2_MU_CFLAGS)
 tests_unit_test_audit_LDADD = $(SERVICE_LIBS) $(CMOCKA_LIBS)
 
 # ---- fuzz targets: replay their seed corpora in make check, or libFuzzer ----
-FUZZ_TARGETS = tests/fuzz/fuzz_ek tests/fuzz/fuzz_request
+FUZZ_TARGETS = tests/fuzz/fuzz_ek tests/fuzz/fuzz_request \
+	tests/fuzz/fuzz_tpm_public tests/fuzz/fuzz_quote
 tests_fuzz_fuzz_ek_SOURCES = tests/fuzz/fuzz_ek.c
 tests_fuzz_fuzz_ek_LDADD = fcgi-app/lib/libitlverify.a \
 	fcgi-app/lib/libitlcore.a $(TSS2_MU_LIBS) $(CRYPTO_LIBS)
+tests_fuzz_fuzz_tpm_public_SOURCES = tests/fuzz/fuzz_tpm_public.c
+tests_fuzz_fuzz_tpm_public_CFLAGS = $(AM_CFLAGS) $(TSS2_MU_CFLAGS)
+tests_fuzz_fuzz_tpm_public_LDADD = $(VERIFY_LIBS)
+tests_fuzz_fuzz_quote_SOURCES = tests/fuzz/fuzz_quote.c
+tests_fuzz_fuzz_quote_CFLAGS = $(AM_CFLAGS) $(TSS2_MU_CFLAGS)
+tests_fuzz_fuzz_quote_LDADD = $(VERIFY_LIBS)
 tests_fuzz_fuzz_request_SOURCES = tests/fuzz/fuzz_request.c
-tests_fuzz_fuzz_request_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+tests_fuzz_fuzz_request_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
+	$(TSS2_MU_CFLAGS)
 tests_fuzz_fuzz_request_LDADD = $(SERVICE_LIBS)
 if FUZZING
 # clang -fsanitize=fuzzer: run as tests/fuzz/fuzz_ek SCRATCH_DIR tests/fuzz/corpus/ek
 noinst_PROGRAMS = $(FUZZ_TARGETS)
 tests_fuzz_fuzz_ek_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_request_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_tpm_public_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_quote_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 else
 check_PROGRAMS += $(FUZZ_TARGETS)
 TESTS += $(FUZZ_TARGETS)
 tests_fuzz_fuzz_ek_SOURCES += tests/fuzz/replay.c
 tests_fuzz_fuzz_request_SOURCES += tests/fuzz/replay.c
+tests_fuzz_fuzz_tpm_public_SOURCES += tests/fuzz/replay.c
+tests_fuzz_fuzz_quote_SOURCES += tests/fuzz/replay.c
 endif
 
 # ---- integration tests: the stack as its users drive it ----
@@ -76,7 +105,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t0060-bad-input.sh \
 	tests/integration/t0070-audit.sh \
 	tests/integration/t0080-concurrency.sh \
-	tests/integration/t0090-maint.sh
+	tests/integration/t0090-maint.sh \
+	tests/integration/t0100-tpm-proof.sh
 TESTS += $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(BASH)

@@ -106,6 +106,9 @@ int api_machines_revoke(struct req *rq, struct resp *rs, struct err *e);
 int api_machines_delete(struct req *rq, struct resp *rs, struct err *e);
 int api_machines_approvals(struct req *rq, struct resp *rs, struct err *e);
 int api_machines_import(struct req *rq, struct resp *rs, struct err *e);
+int api_machines_ak_activate(struct req *rq, struct resp *rs,
+    struct err *e);
+int api_machines_pcr_policy(struct req *rq, struct resp *rs, struct err *e);
 int api_audit_list(struct req *rq, struct resp *rs, struct err *e);
 int api_audit_verify(struct req *rq, struct resp *rs, struct err *e);
 

@@ -1,9 +1,9 @@
 /*
  * api_attest.c - GET /attest/challenge and POST /attest (API spec §3): the
  * server nonce, and the per-boot attestation dispatched on the machine's
- * state. Quote verification needs an activated AK; until a machine has
- * one, a quote is refused (attestation_failed, ak_not_activated), never
- * ignored.
+ * state. A quote is verified by the machine's activated AK against its PCR
+ * policy; without an activated AK it is refused (attestation_failed,
+ * ak_not_activated), never ignored.
  */
 #include "config.h"
 
@@ -11,11 +11,13 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/proof.h"
 #include "core/b64.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/str.h"
 #include "core/timefmt.h"
+#include "db/db_ak.h"
 #include "db/db_nonce.h"
 #include "db/db_token.h"
 
@@ -49,39 +51,6 @@ api_challenge_get(struct req *rq, struct resp *rs, struct err *e)
 fail:
 	db_rollback(app->db);
 	return -1;
-}
-
-/* The optional proof fields of /attest, type-checked only (§3). */
-struct attest_proof {
-	const char *nonce_id;
-	const char *pcr_quote;
-	const char *pcr_signature;
-	json_t *pcr_values;	/* borrowed from the body */
-};
-
-static int
-attest_proof_decode(struct req *rq, json_t *body, struct attest_proof *p,
-    struct err *e)
-{
-	memset(p, 0, sizeof(*p));
-	if (json_opt_string(body, "nonce_id", 64, rq, &p->nonce_id, e) == -1 ||
-	    json_opt_string(body, "pcr_quote", LIMIT_BODY_BYTES, rq,
-	    &p->pcr_quote, e) == -1 ||
-	    json_opt_string(body, "pcr_signature", LIMIT_BODY_BYTES, rq,
-	    &p->pcr_signature, e) == -1)
-		return -1;
-	if (p->nonce_id != NULL && (strlen(p->nonce_id) != NONCE_ID_HEX - 1 ||
-	    !str_is_hex(p->nonce_id, strlen(p->nonce_id))))
-		return err_set(e, ERR_VALIDATION_FAILED,
-		    "nonce_id must be 32 lowercase hex digits");
-	if (p->pcr_quote != NULL && p->pcr_quote[0] == '\0')
-		p->pcr_quote = NULL;
-	p->pcr_values = json_object_get(body, "pcr_values");
-	if (p->pcr_values != NULL && !json_is_null(p->pcr_values) &&
-	    !json_is_object(p->pcr_values))
-		return err_set(e, ERR_VALIDATION_FAILED,
-		    "pcr_values must be an object");
-	return 0;
 }
 
 struct attest_out {
@@ -166,32 +135,91 @@ attest_dispatch(struct req *rq, struct machine *m, struct attest_out *o,
 }
 
 /*
- * A quote cannot be verified without the machine's activated AK (issue of
- * credential activation): refuse it, record the failure, keep the nonce spent.
+ * Record a refused attestation: the audit entry (and, for a PCR policy
+ * violation with ITL_LOCK_ON_POLICY_VIOLATION, the lock) commit together,
+ * and the nonce stays spent. Then answer 403 attestation_failed.
  */
 static int
-attest_refuse_quote(struct req *rq, const struct ek_in *in,
-    const struct machine *m, bool found, struct err *e)
+attest_refuse(struct req *rq, const struct ek_in *in, struct machine *m,
+    bool found, const struct err *why, struct err *e)
 {
 	struct app *app = APP(rq);
 	json_t *d;
 	struct err ae;
 
-	if (found) {
-		d = event_data(m, "machine");
-	} else {
-		d = json_pack("{s:s}", "ek_fingerprint", in->ek.fingerprint);
-	}
-	json_object_set_new(d, "reason", json_string("ak_not_activated"));
 	err_clear(&ae);
+	d = found ? event_data(m, "machine") :
+	    json_pack("{s:s}", "ek_fingerprint", in->ek.fingerprint);
+	json_object_set_new(d, "reason", json_string(why->reason));
 	if (audit_append(rq, "machine", "machine.attestation_failed",
-	    found ? m->id : NULL, d, &ae) == -1 ||
-	    db_commit(app->db, &ae) == -1) {
-		*e = ae;
-		return -1;
+	    found ? m->id : NULL, d, &ae) == -1)
+		goto fail;
+	if (found && strcmp(why->reason, "pcr_policy_violation") == 0 &&
+	    app->cfg->lock_on_policy_violation && m->status != MS_LOCKED &&
+	    m->status != MS_REVOKED && m->status != MS_REJECTED) {
+		m->prev_status = m->status;
+		m->has_prev_status = true;
+		m->status = MS_LOCKED;
+		m->locked_at = rq->now;
+		d = event_data(m, "machine");
+		json_object_set_new(d, "reason",
+		    json_string("pcr_policy_violation"));
+		if (db_machine_update(app->db, m, &ae) == -1 ||
+		    db_token_supersede_all(app->db, m->id, rq->now, &ae) == -1 ||
+		    audit_append(rq, "machine", "machine.locked", m->id, d,
+		    &ae) == -1)
+			goto fail;
 	}
-	return err_set_reason(e, "ak_not_activated",
-	    "quote cannot be verified: the machine has no activated ak");
+	if (db_commit(app->db, &ae) == -1)
+		goto fail;
+	*e = *why;
+	return -1;
+fail:
+	*e = ae;
+	return -1;
+}
+
+/*
+ * A quote: verified by the machine's active AK (none: ak_not_activated),
+ * then the TPM's reset counter checked against the last verified quote.
+ */
+static int
+attest_quote(struct req *rq, const struct machine *m, bool found,
+    const struct proof *p, struct err *e)
+{
+	struct app *app = APP(rq);
+	struct quote_result qr;
+	struct ak_row ak;
+	int64_t last_reset = 0, last_restart = 0;
+	bool has_ak = false, has_last = false;
+	json_t *d;
+
+	if (found && db_ak_get(app->db, m->id, &ak, &has_ak, e) == -1)
+		return -1;
+	if (!has_ak)
+		return err_set_reason(e, "ak_not_activated",
+		    "quote cannot be verified: the machine has no activated ak");
+	if (proof_verify(rq, m->id, &ak, p, true, &qr, e) == -1 ||
+	    db_attestation_last(app->db, m->id, &has_last, &last_reset,
+	    &last_restart, e) == -1)
+		return -1;
+	if (has_last && (int64_t)qr.reset_count < last_reset)
+		return err_set_reason(e, "clock_rollback",
+		    "tpm reset counter went back (%u < %lld)", qr.reset_count,
+		    (long long)last_reset);
+	if (has_last && (int64_t)qr.reset_count > last_reset + 1) {
+		/* boots happened that no verified quote saw */
+		d = event_data(m, "machine");
+		json_object_set_new(d, "reset_count",
+		    json_integer(qr.reset_count));
+		json_object_set_new(d, "last_reset_count",
+		    json_integer(last_reset));
+		if (audit_append(rq, "machine", "machine.unattested_boot",
+		    m->id, d, e) == -1)
+			return -1;
+	}
+	return db_attestation_add(app->db, m->id, rq->now, qr.reset_count,
+	    qr.restart_count, (int64_t)qr.clock, e);
 }
 
 static json_t *
@@ -214,29 +242,28 @@ api_attest_post(struct req *rq, struct resp *rs, struct err *e)
 {
 	struct app *app = APP(rq);
 	json_t *body = NULL;
-	struct attest_proof proof;
+	struct proof proof;
 	struct attest_out o;
 	struct ek_in in;
 	struct machine m;
-	uint8_t nonce[NONCE_BYTES];
 	bool found = false;
 	int rc = -1;
 
 	memset(&o, 0, sizeof(o));
+	memset(&m, 0, sizeof(m));
 	if (http_json_body(rq, &body, e) == -1 ||
 	    ek_in_decode(rq, body, &in, e) == -1 ||
-	    attest_proof_decode(rq, body, &proof, e) == -1 ||
+	    proof_decode(rq, body, &proof, e) == -1 ||
 	    db_begin(app->db, e) == -1)
 		goto out;
-	if (proof.nonce_id != NULL &&
-	    db_nonce_consume(app->db, proof.nonce_id, rq->now, nonce, e) == -1)
+	if (proof_consume_nonce(rq, &proof, e) == -1)
 		goto out_rollback;
 	if (app->cfg->require_nonce && proof.nonce_id == NULL) {
 		err_set(e, ERR_NONCE_REQUIRED, "nonce_id is required "
 		    "(ITL_REQUIRE_NONCE)");
 		goto out_rollback;
 	}
-	if (app->cfg->require_quote && proof.pcr_quote == NULL) {
+	if (app->cfg->require_quote && !proof.has_quote) {
 		err_set(e, ERR_QUOTE_REQUIRED, "pcr_quote is required "
 		    "(ITL_REQUIRE_QUOTE)");
 		goto out_rollback;
@@ -244,9 +271,13 @@ api_attest_post(struct req *rq, struct resp *rs, struct err *e)
 	if (db_machine_by_fingerprint(app->db, in.ek.fingerprint, &m, &found,
 	    e) == -1)
 		goto out_rollback;
-	if (proof.pcr_quote != NULL) {
-		attest_refuse_quote(rq, &in, &m, found, e);
-		goto out_rollback;	/* committed already; a no-op then */
+	if (proof.has_quote && attest_quote(rq, &m, found, &proof, e) == -1) {
+		if (e->code == ERR_ATTESTATION_FAILED) {
+			struct err why = *e;
+
+			attest_refuse(rq, &in, &m, found, &why, e);
+		}
+		goto out_rollback;	/* a no-op after attest_refuse's commit */
 	}
 	if (!found) {
 		/* unknown EK: created as pending, same as self-register */

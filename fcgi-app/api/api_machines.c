@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/proof.h"
 #include "core/str.h"
 #include "db/db_token.h"
 #include "db/db_vote.h"
@@ -119,6 +120,9 @@ api_machines_list(struct req *rq, struct resp *rs, struct err *e)
 int
 api_machines_get(struct req *rq, struct resp *rs, struct err *e)
 {
+	struct pcr_set *policy = NULL;
+	struct ak_row ak;
+	bool has_ak = false;
 	struct machine m;
 	char id[UUID_BYTES];
 	json_t *d;
@@ -136,8 +140,15 @@ api_machines_get(struct req *rq, struct resp *rs, struct err *e)
 	    "cert_sha256", m.ek_cert_sha256[0] != '\0' ?
 	    json_string(m.ek_cert_sha256) : json_null(),
 	    "trust", m.ek_trust));
-	json_object_set_new(d, "ak", json_null());
-	json_object_set_new(d, "pcr_policy", json_null());
+	if (db_ak_get(APP(rq)->db, id, &ak, &has_ak, e) == -1 ||
+	    policy_load(rq, id, &policy, e) == -1) {
+		json_decref(d);
+		return -1;
+	}
+	json_object_set_new(d, "ak", has_ak ? json_pack("{s:s, s:s, s:o}",
+	    "name", ak.name, "alg", ak.alg, "activated_at",
+	    json_time(ak.activated_at)) : json_null());
+	json_object_set_new(d, "pcr_policy", policy_json(policy));
 	json_object_set_new(d, "last_attestation", json_pack("{s:o}", "at",
 	    json_time(m.attested_at)));
 	json_object_set_new(d, "gateway", m.gateway[0] != '\0' ?
@@ -343,6 +354,7 @@ api_machines_delete(struct req *rq, struct resp *rs, struct err *e)
 	if (db_machine_delete(app->db, id, e) == -1 ||
 	    db_token_delete_machine(app->db, id, e) == -1 ||
 	    db_vote_delete_machine(app->db, id, e) == -1 ||
+	    db_ak_delete_machine(app->db, id, e) == -1 ||
 	    audit_append(rq, NULL, "machine.deleted", id,
 	    event_data(&m, rq->actor), e) == -1 ||
 	    db_commit(app->db, e) == -1)

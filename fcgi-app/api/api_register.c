@@ -36,8 +36,9 @@ machine_from_ek(struct machine *m, const struct ek_in *in, int64_t now,
 	if (in->ek.has_cert)
 		memcpy(m->ek_cert_sha256, in->ek.cert_sha256,
 		    sizeof(m->ek_cert_sha256));
-	snprintf(m->ek_subject, sizeof(m->ek_subject), "%s", in->ek.subject);
-	snprintf(m->ek_issuer, sizeof(m->ek_issuer), "%s", in->ek.issuer);
+	/* off the attestation path: only a new machine needs the names */
+	ek_cert_names(&in->ek, m->ek_subject, sizeof(m->ek_subject),
+	    m->ek_issuer, sizeof(m->ek_issuer));
 	snprintf(m->ek_trust, sizeof(m->ek_trust), "none");
 	snprintf(m->role, sizeof(m->role), "%s", in->desired_role);
 	m->status = status;

@@ -27,6 +27,8 @@ const struct route api_routes[] = {
 	{ HTTP_POST,	MACHINE "/lock",		api_machines_lock,	ROUTE_JSON | ROUTE_OPERATOR,	LIMIT_BODY_BYTES, NULL },
 	{ HTTP_POST,	MACHINE "/unlock",		api_machines_unlock,	ROUTE_JSON | ROUTE_OPERATOR,	LIMIT_BODY_BYTES, NULL },
 	{ HTTP_POST,	MACHINE "/revoke",		api_machines_revoke,	ROUTE_JSON | ROUTE_OPERATOR,	LIMIT_BODY_BYTES, NULL },
+	{ HTTP_POST,	MACHINE "/ak-activate",		api_machines_ak_activate, ROUTE_JSON,			LIMIT_BODY_BYTES, NULL },
+	{ HTTP_PUT,	MACHINE "/pcr-policy",		api_machines_pcr_policy, ROUTE_JSON | ROUTE_OPERATOR,	LIMIT_BODY_BYTES, NULL },
 	{ HTTP_GET,	MACHINE "/approvals",		api_machines_approvals,	ROUTE_VIEWER,			0, NULL },
 	{ HTTP_GET,	"/api/v1/audit",		api_audit_list,		ROUTE_VIEWER,			0, NULL },
 	{ HTTP_GET,	"/api/v1/audit/verify",		api_audit_verify,	ROUTE_VIEWER,			0, NULL },

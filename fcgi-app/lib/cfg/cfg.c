@@ -51,6 +51,8 @@ static const struct cfg_setting cfg_settings[] = {
 	{ "ITL_DB_SYNCHRONOUS", CFG_SPECIAL, 0, 0, "FULL", 0, 0 },
 	{ "ITL_POLL_AFTER_S", CFG_UINT, 5, 3600, "60", F(poll_after_s) },
 	{ "ITL_LOG_LEVEL", CFG_SPECIAL, 0, 0, "info", 0, 0 },
+	{ "ITL_PCR_POLICY", CFG_SPECIAL, 0, 0, "tofu", 0, 0 },
+	{ "ITL_LOCK_ON_POLICY_VIOLATION", CFG_BOOL, 0, 1, "true", F(lock_on_policy_violation) },
 	/* read elsewhere, listed so that they are not reported as unknown */
 	{ "ITL_ADMIN_TOKEN", CFG_SPECIAL, 0, 0, "", 0, 0 },
 	{ "ITL_EK_TRUST", CFG_SPECIAL, 0, 0, "none", 0, 0 },
@@ -205,6 +207,17 @@ cfg_specials(struct cfg *c, char *msg, size_t msg_len)
 		c->db_synchronous = CFG_SYNC_NORMAL;
 	} else {
 		snprintf(msg, msg_len, "ITL_DB_SYNCHRONOUS: expected FULL or NORMAL");
+		return -1;
+	}
+	v = getenv("ITL_PCR_POLICY");
+	if (v == NULL || v[0] == '\0' || strcmp(v, "tofu") == 0) {
+		c->pcr_policy = CFG_PCR_TOFU;
+	} else if (strcmp(v, "off") == 0) {
+		c->pcr_policy = CFG_PCR_OFF;
+	} else if (strcmp(v, "enforce") == 0) {
+		c->pcr_policy = CFG_PCR_ENFORCE;
+	} else {
+		snprintf(msg, msg_len, "ITL_PCR_POLICY: expected off, tofu or enforce");
 		return -1;
 	}
 	v = getenv("ITL_LOG_LEVEL");

@@ -16,6 +16,7 @@
 #define CFG_URL_BYTES 512
 
 enum cfg_sync { CFG_SYNC_NORMAL, CFG_SYNC_FULL };
+enum cfg_pcr_policy { CFG_PCR_OFF, CFG_PCR_TOFU, CFG_PCR_ENFORCE };
 
 struct cfg {
 	char data_dir[CFG_PATH_BYTES];		/* ITL_DATA_DIR */
@@ -39,6 +40,8 @@ struct cfg {
 	unsigned db_busy_timeout_ms;		/* ITL_DB_BUSY_TIMEOUT_MS */
 	enum cfg_sync db_synchronous;		/* ITL_DB_SYNCHRONOUS */
 	unsigned poll_after_s;			/* ITL_POLL_AFTER_S */
+	enum cfg_pcr_policy pcr_policy;		/* ITL_PCR_POLICY */
+	bool lock_on_policy_violation;		/* ITL_LOCK_ON_POLICY_VIOLATION */
 	bool log_debug;				/* ITL_LOG_LEVEL=debug */
 };
 

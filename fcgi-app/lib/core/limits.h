@@ -46,6 +46,12 @@
 #define LIMIT_DUAL_CONTROL_ROLES	8
 /* Operator identity (mTLS CN, OIDC username). */
 #define LIMIT_ACTOR_BYTES		128
+/* A marshalled TPMT_PUBLIC (RSA-4096 is about 600 bytes); verify/ checks it fits. */
+#define LIMIT_AK_PUBLIC_BYTES		1024
+/* Verified quotes kept per machine (attestations table). */
+#define LIMIT_ATTESTATION_HISTORY	100
+/* Pending credential activations live this long (API spec §3). */
+#define LIMIT_ACTIVATION_TTL_S		300
 /* Workers the supervisor keeps alive. */
 #define LIMIT_WORKERS			64
 

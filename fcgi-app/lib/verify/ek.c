@@ -6,14 +6,22 @@
  * itself, so that OpenSSL's strictness about the rest of the certificate
  * (non-minimal INTEGERs, odd extensions) does not matter; reads a bare public
  * key as a DER SPKI, a TPM2B_PUBLIC or a TPMT_PUBLIC (tss2-mu). The key must
- * be an EK key type, and its SPKI as re-encoded by OpenSSL (EC keys rebuilt
- * from the named curve and x, y, so that every form of one key encodes the
- * same) is the machine identity.
+ * be an EK key type, and its canonical SPKI (the DER OpenSSL's i2d_PUBKEY
+ * writes, with an EC point always uncompressed, so that every form of one
+ * key encodes the same) is the machine identity.
+ *
+ * Every attestation parses its EK, so the SPKI is read with the same bounded
+ * DER walker and the canonical SPKI is written here: OpenSSL's decoder,
+ * encoder and provider machinery costs hundreds of microseconds a key. Only
+ * the EC point check goes to OpenSSL, through the low-level EC_GROUP and
+ * EC_POINT calls. The certificate's names need OpenSSL's X.509 decoder and
+ * are left to ek_cert_names, which only registration calls.
  *
  * It does not verify the certificate's signature, chain, validity dates or
  * extensions (the trust policy does, with ITL_TPM_CA_BUNDLE), nor the object
- * attributes of a TPM public area. Pure: no I/O, clock, environment or
- * globals; the OpenSSL error queue is left as it was found.
+ * attributes of a TPM public area, nor that an RSA modulus is a product of
+ * two primes (no one can). Pure: no I/O, clock, environment or globals; the
+ * OpenSSL error queue is left as it was found.
  */
 #include "config.h"
 
@@ -23,13 +31,11 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
-#include <openssl/objects.h>
-#include <openssl/param_build.h>
 #include <openssl/x509.h>
 
 #pragma GCC diagnostic push
@@ -48,6 +54,8 @@ _Static_assert(EK_SHA256_BYTES == DIGEST_SHA256_BYTES, "one SHA-256 size");
 _Static_assert(EK_HEX_SHA256_BYTES == DIGEST_SHA256_HEX_BYTES, "one hex size");
 /* Material lengths are passed to OpenSSL as long and int. */
 _Static_assert(LIMIT_EK_DER_BYTES <= INT32_MAX, "lengths fit an int");
+/* A TPM2B_PUBLIC cannot start with 30 (a size of 0x30xx), see pub_to_ek. */
+_Static_assert(LIMIT_EK_DER_BYTES < 0x3000, "a spki is not a tpm2b_public");
 
 /*
  * TCG PC Client Specific Implementation Specification for Conventional BIOS
@@ -63,8 +71,11 @@ _Static_assert(LIMIT_EK_DER_BYTES <= INT32_MAX, "lengths fit an int");
 #define NV_TAG_FULL_CERT	0x1002
 #define NV_TCG_FULL_CERT	0
 
-/* X.690 identifier octets on the way to the SPKI (RFC 5280 §4.1). */
+/* X.690 identifier octets of the certificate and SPKI (RFC 5280 §4.1). */
 #define DER_INTEGER		0x02
+#define DER_BIT_STRING		0x03
+#define DER_NULL		0x05
+#define DER_OID			0x06
 #define DER_SEQUENCE		0x30
 #define DER_CONTEXT_0		0xa0	/* [0] EXPLICIT Version */
 #define DER_CONSTRUCTED		0x20
@@ -433,127 +444,421 @@ cert_find_spki(const uint8_t *cert, size_t cert_len, const uint8_t **spki,
 	return 0;
 }
 
-static int
-spki_decode(const uint8_t *p, size_t len, EVP_PKEY **out)
-{
-	const unsigned char *q = p;
-	EVP_PKEY *k;
-
-	if (len == 0 || p[0] != DER_SEQUENCE)
-		return -1;
-	ERR_set_mark();
-	k = d2i_PUBKEY(NULL, &q, (long)len);
-	ERR_pop_to_mark();
-	if (k != NULL && q != p + len) {
-		EVP_PKEY_free(k);	/* trailing bytes */
-		k = NULL;
-	}
-	if (k == NULL)
-		return -1;
-	*out = k;
-	return 0;
-}
-
-static EVP_PKEY *
-pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld)
-{
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
-	EVP_PKEY *k = NULL;
-
-	ERR_set_mark();
-	params = OSSL_PARAM_BLD_to_param(bld);
-	if (params == NULL)
-		goto out;
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
-	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-		EVP_PKEY_free(k);
-		k = NULL;
-	}
-out:
-	ERR_pop_to_mark();
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	return k;
-}
-
-static EVP_PKEY *
-rsa_from_ne(const uint8_t *n, size_t n_len, uint32_t exponent)
-{
-	OSSL_PARAM_BLD *bld = NULL;
-	BIGNUM *bn = NULL, *be = NULL;
-	EVP_PKEY *k = NULL;
-
-	bld = OSSL_PARAM_BLD_new();
-	bn = BN_bin2bn(n, (int)n_len, NULL);
-	be = BN_new();
-	if (bld == NULL || bn == NULL || be == NULL ||
-	    BN_set_word(be, exponent) != 1 ||
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) != 1 ||
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) != 1)
-		goto out;
-	k = pkey_fromdata("RSA", bld);
-out:
-	BN_free(be);
-	BN_free(bn);
-	OSSL_PARAM_BLD_free(bld);
-	return k;
-}
-
 /*
- * An EC public key on a named curve from big-endian x and y of at most
- * field_bytes each (shorter ones are left-padded), as an uncompressed point
- * (SEC 1 §2.3.3). OpenSSL refuses points that are not on the curve.
+ * The EK curves (TCG EK Credential Profile): TPM curve, OpenSSL NID,
+ * the namedCurve OID contents (RFC 5480 §2.1.1.1), field size and order bits.
  */
-static EVP_PKEY *
-ec_from_xy(const char *group, size_t field_bytes, const uint8_t *x,
-    size_t x_len, const uint8_t *y, size_t y_len)
-{
-	uint8_t pt[1 + 2 * EK_EC_MAX_FIELD_BYTES];
-	OSSL_PARAM_BLD *bld = NULL;
-	EVP_PKEY *k = NULL;
+static const uint8_t oid_p256[] = {	/* 1.2.840.10045.3.1.7 */
+	0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+};
+static const uint8_t oid_p384[] = {	/* 1.3.132.0.34 */
+	0x2b, 0x81, 0x04, 0x00, 0x22,
+};
+static const uint8_t oid_p521[] = {	/* 1.3.132.0.35 */
+	0x2b, 0x81, 0x04, 0x00, 0x23,
+};
 
-	if (field_bytes > EK_EC_MAX_FIELD_BYTES || x_len == 0 ||
-	    x_len > field_bytes || y_len == 0 || y_len > field_bytes)
-		return NULL;
-	memset(pt, 0, sizeof(pt));
-	pt[0] = 0x04;
-	memcpy(pt + 1 + field_bytes - x_len, x, x_len);
-	memcpy(pt + 1 + 2 * field_bytes - y_len, y, y_len);
-	bld = OSSL_PARAM_BLD_new();
-	if (bld == NULL ||
-	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-	    group, 0) != 1 ||
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt,
-	    1 + 2 * field_bytes) != 1)
-		goto out;
-	k = pkey_fromdata("EC", bld);
-out:
-	OSSL_PARAM_BLD_free(bld);
-	return k;
-}
-
-/* The EK curves: TPM curve, OpenSSL NID and group name, field size. */
 static const struct {
 	TPM2_ECC_CURVE tpm;
 	int nid;
-	const char *group;
+	const uint8_t *oid;
+	size_t oid_len;
 	size_t field_bytes;
+	unsigned bits;
 } ek_curves[] = {
-	{ TPM2_ECC_NIST_P256, NID_X9_62_prime256v1, SN_X9_62_prime256v1, 32 },
-	{ TPM2_ECC_NIST_P384, NID_secp384r1, SN_secp384r1, 48 },
-	{ TPM2_ECC_NIST_P521, NID_secp521r1, SN_secp521r1, 66 },
+	{ TPM2_ECC_NIST_P256, NID_X9_62_prime256v1, oid_p256,
+	    sizeof(oid_p256), 32, 256 },
+	{ TPM2_ECC_NIST_P384, NID_secp384r1, oid_p384, sizeof(oid_p384), 48,
+	    384 },
+	{ TPM2_ECC_NIST_P521, NID_secp521r1, oid_p521, sizeof(oid_p521), 66,
+	    521 },
 };
 
-/* TPMT_PUBLIC (TPM 2.0 Part 2 §12.2.4) to an OpenSSL key. */
+#define EK_N_CURVES (sizeof(ek_curves) / sizeof(ek_curves[0]))
+
+/* The algorithm OID contents (RFC 3279 §2.3.1, RFC 5480 §2.1.1). */
+static const uint8_t oid_rsa_encryption[] = {	/* 1.2.840.113549.1.1.1 */
+	0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+};
+static const uint8_t oid_ec_public_key[] = {	/* 1.2.840.10045.2.1 */
+	0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+};
+
+/*
+ * A DER writer into a buffer sized beforehand: a write past the end sets
+ * bad instead, so that a sizing mistake is an internal error, never an
+ * overflow.
+ */
+struct der_buf {
+	uint8_t *p;
+	size_t cap;
+	size_t len;
+	bool bad;
+};
+
+/* Bytes of a TLV with content_len bytes of contents (minimal length). */
+static size_t
+der_size(size_t content_len)
+{
+	size_t hdr = 2, l;
+
+	if (content_len >= 0x80) {
+		for (l = content_len; l > 0; l >>= 8)
+			hdr++;
+	}
+	return hdr + content_len;
+}
+
+static void
+der_raw(struct der_buf *b, const void *p, size_t n)
+{
+	if (b->bad || b->cap - b->len < n) {
+		b->bad = true;
+		return;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+static void
+der_byte(struct der_buf *b, uint8_t v)
+{
+	der_raw(b, &v, 1);
+}
+
+/* Identifier and definite length in the shortest form (X.690 §10.1). */
+static void
+der_header(struct der_buf *b, uint8_t tag, size_t content_len)
+{
+	size_t nlen = 0, l, i;
+
+	der_byte(b, tag);
+	if (content_len < 0x80) {
+		der_byte(b, (uint8_t)content_len);
+		return;
+	}
+	for (l = content_len; l > 0; l >>= 8)
+		nlen++;
+	der_byte(b, (uint8_t)(0x80 | nlen));
+	for (i = nlen; i > 0; i--)
+		der_byte(b, (uint8_t)(content_len >> (8 * (i - 1))));
+}
+
+/* The SPKI in the arena is the identity: keep it and fingerprint it. */
 static int
-tpm_public_to_pkey(const TPMT_PUBLIC *pub, EVP_PKEY **out, struct err *e)
+spki_finish(const uint8_t *spki, size_t spki_len, struct ek_info *ek,
+    struct err *e)
+{
+	if (digest_sha256_hex(spki, spki_len, NULL, 0, ek->fingerprint) == -1)
+		return err_set(e, ERR_INTERNAL, "internal error");
+	ek->spki_der = spki;
+	ek->spki_der_len = spki_len;
+	return 0;
+}
+
+/* Bits of a big-endian magnitude whose first octet is not 0. */
+static size_t
+magnitude_bits(const uint8_t *p, size_t len)
+{
+	size_t bits = 8 * (len - 1);
+	unsigned top = p[0];
+
+	while (top != 0) {
+		bits++;
+		top >>= 1;
+	}
+	return bits;
+}
+
+/*
+ * An RSA key from the modulus n (big-endian, leading 00 octets allowed) and
+ * the exponent, checked and written as the canonical SPKI (RFC 3279 §2.3.1,
+ * RFC 8017 §A.1.1): SEQUENCE { SEQUENCE { rsaEncryption, NULL }, BIT STRING
+ * { 0 unused bits, SEQUENCE { INTEGER n, INTEGER e } } }, each INTEGER
+ * minimal and non-negative, which is what i2d_PUBKEY writes.
+ */
+static int
+rsa_to_ek(const uint8_t *n, size_t n_len, uint32_t exponent,
+    struct arena *a, struct ek_info *ek, struct err *e)
+{
+	static const uint8_t alg[] = {
+		DER_SEQUENCE, 0x0d, DER_OID, 0x09,
+		0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+		DER_NULL, 0x00,
+	};
+	uint8_t eb[5], v;
+	struct der_buf b;
+	size_t bits, n_int, e_len = 0, e_int, rsa_len, bit_len, spki_len, i;
+
+	while (n_len > 0 && n[0] == 0) {
+		n++;
+		n_len--;
+	}
+	bits = n_len == 0 ? 0 : magnitude_bits(n, n_len);
+	if (bits < EK_RSA_MIN_BITS || bits > EK_RSA_MAX_BITS)
+		return err_set(e, ERR_EK_INVALID,
+		    "ek rsa key has %zu bits, not %d to %d "
+		    "(TCG EK Credential Profile)", bits, EK_RSA_MIN_BITS,
+		    EK_RSA_MAX_BITS);
+	if ((n[n_len - 1] & 1) == 0)
+		return err_set(e, ERR_EK_INVALID,
+		    "ek rsa modulus is even (RFC 8017 §3.1)");
+	if (exponent < 3 || exponent % 2 == 0)
+		return err_set(e, ERR_EK_INVALID,
+		    "ek rsa exponent %u is not odd and above 1 (RFC 8017 §3.1)",
+		    (unsigned)exponent);
+	/* eb: a 00 sign octet, then the exponent from its first non-0 octet */
+	eb[0] = 0;
+	for (i = 4; i > 0; i--) {
+		v = (uint8_t)(exponent >> (8 * (i - 1)));
+		if (e_len > 0 || v != 0) {
+			eb[1 + e_len] = v;
+			e_len++;
+		}
+	}
+	e_int = (eb[1] & 0x80) != 0 ? e_len + 1 : e_len;
+	n_int = (n[0] & 0x80) != 0 ? n_len + 1 : n_len;
+	rsa_len = der_size(n_int) + der_size(e_int);
+	bit_len = 1 + der_size(rsa_len);
+	spki_len = der_size(sizeof(alg) + der_size(bit_len));
+
+	b.p = arena_alloc(a, spki_len);
+	b.cap = spki_len;
+	b.len = 0;
+	b.bad = false;
+	if (b.p == NULL)
+		return err_set(e, ERR_INTERNAL, "internal error");
+	der_header(&b, DER_SEQUENCE, sizeof(alg) + der_size(bit_len));
+	der_raw(&b, alg, sizeof(alg));
+	der_header(&b, DER_BIT_STRING, bit_len);
+	der_byte(&b, 0);	/* unused bits */
+	der_header(&b, DER_SEQUENCE, rsa_len);
+	der_header(&b, DER_INTEGER, n_int);
+	if (n_int > n_len)
+		der_byte(&b, 0);
+	der_raw(&b, n, n_len);
+	der_header(&b, DER_INTEGER, e_int);
+	der_raw(&b, e_int > e_len ? eb : eb + 1, e_int);
+	if (b.bad || b.len != spki_len)
+		return err_set(e, ERR_INTERNAL, "internal error");
+	ek->key_type = EK_KEY_RSA;
+	ek->key_bits = (unsigned)bits;
+	ek->curve_nid = NID_undef;
+	return spki_finish(b.p, b.len, ek, e);
+}
+
+/*
+ * The canonical EC SPKI (RFC 5480 §2): SEQUENCE { SEQUENCE {
+ * id-ecPublicKey, namedCurve }, BIT STRING { 0 unused bits, 04 || X || Y } },
+ * from an uncompressed point already checked to be on curve c.
+ */
+static int
+ec_encode(size_t c, const uint8_t *pt, size_t pt_len, struct arena *a,
+    struct ek_info *ek, struct err *e)
+{
+	struct der_buf b;
+	size_t alg_len, bit_len, spki_len;
+
+	alg_len = der_size(sizeof(oid_ec_public_key)) +
+	    der_size(ek_curves[c].oid_len);
+	bit_len = 1 + pt_len;
+	spki_len = der_size(der_size(alg_len) + der_size(bit_len));
+	b.p = arena_alloc(a, spki_len);
+	b.cap = spki_len;
+	b.len = 0;
+	b.bad = false;
+	if (b.p == NULL)
+		return err_set(e, ERR_INTERNAL, "internal error");
+	der_header(&b, DER_SEQUENCE, der_size(alg_len) + der_size(bit_len));
+	der_header(&b, DER_SEQUENCE, alg_len);
+	der_header(&b, DER_OID, sizeof(oid_ec_public_key));
+	der_raw(&b, oid_ec_public_key, sizeof(oid_ec_public_key));
+	der_header(&b, DER_OID, ek_curves[c].oid_len);
+	der_raw(&b, ek_curves[c].oid, ek_curves[c].oid_len);
+	der_header(&b, DER_BIT_STRING, bit_len);
+	der_byte(&b, 0);	/* unused bits */
+	der_raw(&b, pt, pt_len);
+	if (b.bad || b.len != spki_len)
+		return err_set(e, ERR_INTERNAL, "internal error");
+	ek->key_type = EK_KEY_EC;
+	ek->key_bits = ek_curves[c].bits;
+	ek->curve_nid = ek_curves[c].nid;
+	return spki_finish(b.p, b.len, ek, e);
+}
+
+/*
+ * An EC key on curve c from a SEC 1 §2.3.3 point: 02 or 03 || X
+ * (compressed) or 04 || X || Y (uncompressed), not the hybrid form or the
+ * point at infinity. OpenSSL's EC_POINT_oct2point requires coordinates below
+ * the field prime and the point on the curve (SEC 1 §3.2.2.1; the cofactor
+ * of these curves is 1, so that is the whole check). A compressed point is
+ * then written uncompressed (EC_POINT_point2oct), so every form of one key
+ * has one identity; a checked uncompressed point is already in that form,
+ * and its own bytes save the field inversion point2oct would cost.
+ */
+static int
+ec_to_ek(size_t c, const uint8_t *pt, size_t pt_len, struct arena *a,
+    struct ek_info *ek, struct err *e)
+{
+	uint8_t canon[1 + 2 * EK_EC_MAX_FIELD_BYTES];
+	size_t f = ek_curves[c].field_bytes;
+	EC_GROUP *g = NULL;
+	EC_POINT *p = NULL;
+	BN_CTX *ctx = NULL;
+	int rc = -1;
+
+	if (!(pt_len == 1 + f && (pt[0] == 0x02 || pt[0] == 0x03)) &&
+	    !(pt_len == 1 + 2 * f && pt[0] == 0x04))
+		return err_set(e, ERR_EK_INVALID,
+		    "ek ec point is neither compressed nor uncompressed for "
+		    "its curve (SEC 1 §2.3.3)");
+	ERR_set_mark();
+	ctx = BN_CTX_new();
+	g = EC_GROUP_new_by_curve_name(ek_curves[c].nid);
+	if (g != NULL)
+		p = EC_POINT_new(g);
+	if (ctx == NULL || p == NULL) {
+		err_set(e, ERR_INTERNAL, "internal error");
+		goto out;
+	}
+	if (EC_POINT_oct2point(g, p, pt, pt_len, ctx) != 1 ||
+	    EC_POINT_is_at_infinity(g, p) != 0 ||
+	    EC_POINT_is_on_curve(g, p, ctx) != 1) {
+		err_set(e, ERR_EK_INVALID,
+		    "ek ec point is not on its curve (SEC 1 §3.2.2.1)");
+		goto out;
+	}
+	if (pt[0] == 0x04) {
+		/* x, y < p as f octets each: already what point2oct writes */
+		rc = ec_encode(c, pt, pt_len, a, ek, e);
+		goto out;
+	}
+	if (EC_POINT_point2oct(g, p, POINT_CONVERSION_UNCOMPRESSED, canon,
+	    1 + 2 * f, ctx) != 1 + 2 * f) {
+		err_set(e, ERR_INTERNAL, "internal error");
+		goto out;
+	}
+	rc = ec_encode(c, canon, 1 + 2 * f, a, ek, e);
+out:
+	EC_POINT_free(p);
+	EC_GROUP_free(g);
+	BN_CTX_free(ctx);
+	ERR_pop_to_mark();
+	return rc;
+}
+
+static bool
+oid_is(const struct der_tlv *t, const uint8_t *oid, size_t oid_len)
+{
+	return t->tag == DER_OID && t->val_len == oid_len &&
+	    memcmp(t->val, oid, oid_len) == 0;
+}
+
+/*
+ * RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+ * (RFC 8017 §A.1.1), exactly filling the BIT STRING. The INTEGERs are read
+ * as magnitudes (see ek.h); the exponent must fit 32 bits.
+ */
+static int
+rsa_key_to_ek(const uint8_t *b, size_t len, struct arena *a,
+    struct ek_info *ek, struct err *e)
+{
+	struct der_tlv seq, n, x;
+	size_t off = 0, o = 0, i;
+	uint32_t exponent = 0;
+
+	if (der_next(b, len, &off, &seq) == -1 || seq.tag != DER_SEQUENCE ||
+	    off != len ||
+	    der_next(seq.val, seq.val_len, &o, &n) == -1 ||
+	    n.tag != DER_INTEGER || n.val_len == 0 ||
+	    der_next(seq.val, seq.val_len, &o, &x) == -1 ||
+	    x.tag != DER_INTEGER || x.val_len == 0 || o != seq.val_len)
+		return err_set(e, ERR_EK_INVALID,
+		    "ek rsa key is not exactly a modulus and an exponent "
+		    "(RFC 8017 §A.1.1)");
+	for (i = 0; i < x.val_len; i++) {
+		if (exponent > UINT32_MAX >> 8)
+			return err_set(e, ERR_EK_INVALID,
+			    "ek rsa exponent is longer than 32 bits "
+			    "(TPM 2.0 Part 2 §12.2.3.5)");
+		exponent = exponent << 8 | x.val[i];
+	}
+	return rsa_to_ek(n.val, n.val_len, exponent, a, ek, e);
+}
+
+/*
+ * SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier,
+ * subjectPublicKey BIT STRING } (RFC 5280 §4.1), exactly b[0..len), with
+ * rsaEncryption (parameters NULL or absent, RFC 3279 §2.3.1) or
+ * id-ecPublicKey with a namedCurve (RFC 5480 §2.1.1).
+ */
+static int
+spki_to_ek(const uint8_t *b, size_t len, struct arena *a,
+    struct ek_info *ek, struct err *e)
+{
+	struct der_tlv spki, alg, oid, params, bits;
+	size_t off = 0, o = 0, i;
+	bool has_params = false;
+
+	if (der_next(b, len, &off, &spki) == -1 || spki.tag != DER_SEQUENCE ||
+	    off != len ||
+	    der_next(spki.val, spki.val_len, &o, &alg) == -1 ||
+	    alg.tag != DER_SEQUENCE ||
+	    der_next(spki.val, spki.val_len, &o, &bits) == -1 ||
+	    bits.tag != DER_BIT_STRING || o != spki.val_len)
+		return err_set(e, ERR_EK_INVALID,
+		    "ek public key is not exactly an algorithm and a bit "
+		    "string (RFC 5280 §4.1.2.7)");
+	if (bits.val_len < 2 || bits.val[0] != 0)
+		return err_set(e, ERR_EK_INVALID,
+		    "ek public key bit string is empty or has unused bits "
+		    "(RFC 5280 §4.1.2.7)");
+	o = 0;
+	if (der_next(alg.val, alg.val_len, &o, &oid) == -1 ||
+	    oid.tag != DER_OID)
+		return err_set(e, ERR_EK_INVALID,
+		    "ek public key algorithm has no oid (RFC 5280 §4.1.1.2)");
+	if (o < alg.val_len) {
+		if (der_next(alg.val, alg.val_len, &o, &params) == -1 ||
+		    o != alg.val_len)
+			return err_set(e, ERR_EK_INVALID,
+			    "ek public key algorithm parameters are not one "
+			    "element (RFC 5280 §4.1.1.2)");
+		has_params = true;
+	}
+	if (oid_is(&oid, oid_rsa_encryption, sizeof(oid_rsa_encryption))) {
+		if (has_params &&
+		    (params.tag != DER_NULL || params.val_len != 0))
+			return err_set(e, ERR_EK_INVALID,
+			    "ek rsa key parameters are not null "
+			    "(RFC 3279 §2.3.1)");
+		return rsa_key_to_ek(bits.val + 1, bits.val_len - 1, a, ek, e);
+	}
+	if (!oid_is(&oid, oid_ec_public_key, sizeof(oid_ec_public_key)))
+		return err_set(e, ERR_EK_INVALID,
+		    "ek key is neither rsa nor ec (RFC 5280 §4.1.2.7)");
+	if (!has_params || params.tag != DER_OID)
+		return err_set(e, ERR_EK_INVALID,
+		    "ek ec key does not name its curve (RFC 5480 §2.1.1)");
+	for (i = 0; i < EK_N_CURVES; i++) {
+		if (oid_is(&params, ek_curves[i].oid, ek_curves[i].oid_len))
+			return ec_to_ek(i, bits.val + 1, bits.val_len - 1, a,
+			    ek, e);
+	}
+	return err_set(e, ERR_EK_INVALID,
+	    "ek ec curve is not p-256, p-384 or p-521");
+}
+
+/* TPMT_PUBLIC (TPM 2.0 Part 2 §12.2.4) to the identity. */
+static int
+tpm_public_to_ek(const TPMT_PUBLIC *pub, struct arena *a,
+    struct ek_info *ek, struct err *e)
 {
 	const TPMS_RSA_PARMS *rp = &pub->parameters.rsaDetail;
 	const TPMS_ECC_PARMS *ep = &pub->parameters.eccDetail;
-	EVP_PKEY *k = NULL;
-	size_t i;
+	const TPMS_ECC_POINT *ec = &pub->unique.ecc;
+	uint8_t pt[1 + 2 * EK_EC_MAX_FIELD_BYTES];
+	size_t i, f;
 
 	switch (pub->type) {
 	case TPM2_ALG_RSA:
@@ -563,174 +868,68 @@ tpm_public_to_pkey(const TPMT_PUBLIC *pub, EVP_PKEY **out, struct err *e)
 			    "ek public area modulus does not match its keyBits "
 			    "(TPM 2.0 Part 2 §12.2.3.5)");
 		/* exponent 0 means 2^16 + 1 (TPM 2.0 Part 2 §12.2.3.5) */
-		k = rsa_from_ne(pub->unique.rsa.buffer, pub->unique.rsa.size,
-		    rp->exponent == 0 ? 65537 : rp->exponent);
-		break;
+		return rsa_to_ek(pub->unique.rsa.buffer, pub->unique.rsa.size,
+		    rp->exponent == 0 ? 65537 : rp->exponent, a, ek, e);
 	case TPM2_ALG_ECC:
-		for (i = 0; i < sizeof(ek_curves) / sizeof(ek_curves[0]); i++) {
+		for (i = 0; i < EK_N_CURVES; i++) {
 			if (ek_curves[i].tpm == ep->curveID)
 				break;
 		}
-		if (i == sizeof(ek_curves) / sizeof(ek_curves[0]))
+		if (i == EK_N_CURVES)
 			return err_set(e, ERR_EK_INVALID,
 			    "ek public area curve 0x%04x is not p-256, p-384 "
 			    "or p-521", ep->curveID);
-		k = ec_from_xy(ek_curves[i].group, ek_curves[i].field_bytes,
-		    pub->unique.ecc.x.buffer, pub->unique.ecc.x.size,
-		    pub->unique.ecc.y.buffer, pub->unique.ecc.y.size);
-		break;
+		f = ek_curves[i].field_bytes;
+		if (ec->x.size == 0 || ec->x.size > f || ec->y.size == 0 ||
+		    ec->y.size > f)
+			return err_set(e, ERR_EK_INVALID,
+			    "ek public area point does not fit its curve "
+			    "(TPM 2.0 Part 2 §11.2.5.2)");
+		/* shorter coordinates are left-padded (SEC 1 §2.3.5) */
+		memset(pt, 0, sizeof(pt));
+		pt[0] = 0x04;
+		memcpy(pt + 1 + f - ec->x.size, ec->x.buffer, ec->x.size);
+		memcpy(pt + 1 + 2 * f - ec->y.size, ec->y.buffer, ec->y.size);
+		return ec_to_ek(i, pt, 1 + 2 * f, a, ek, e);
 	default:
 		return err_set(e, ERR_EK_INVALID,
 		    "ek public area type 0x%04x is not rsa or ecc "
 		    "(TPM 2.0 Part 2 §12.2.4)", pub->type);
 	}
-	if (k == NULL)
-		return err_set(e, ERR_EK_INVALID,
-		    "ek public area does not hold a valid key");
-	*out = k;
-	return 0;
 }
 
 /*
- * A bare public key: DER SPKI, else TPM2B_PUBLIC, else TPMT_PUBLIC, each
- * consuming exactly all bytes. The TPM2B size prefix is read here (and must
- * cover the rest exactly) rather than trusting Tss2_MU_TPM2B_PUBLIC_Unmarshal,
- * which in tpm2-tss 3.2 neither checks the inner result nor that the inner
- * structure fills the size.
+ * A bare public key: a DER SPKI (it starts with 30, which neither TPM form
+ * can: a TPM2B_PUBLIC size of 0x30xx is past LIMIT_EK_DER_BYTES and 0x30xx
+ * is not an RSA or ECC TPMT_PUBLIC type), else a TPM2B_PUBLIC, else a
+ * TPMT_PUBLIC, each consuming exactly all bytes. The TPM2B size prefix is
+ * read here (and must cover the rest exactly) rather than trusting
+ * Tss2_MU_TPM2B_PUBLIC_Unmarshal, which in tpm2-tss 3.2 neither checks the
+ * inner result nor that the inner structure fills the size.
  */
 static int
-pub_to_pkey(const uint8_t *b, size_t len, EVP_PKEY **out, struct err *e)
+pub_to_ek(const uint8_t *b, size_t len, struct arena *a, struct ek_info *ek,
+    struct err *e)
 {
 	TPMT_PUBLIC pub;
 	size_t off = 0, inner = 0;
 	uint16_t size;
 
-	if (spki_decode(b, len, out) == 0)
-		return 0;
+	if (b[0] == DER_SEQUENCE)
+		return spki_to_ek(b, len, a, ek, e);
 	memset(&pub, 0, sizeof(pub));
 	if (rd_be16(b, len, &off, &size) == 0 && size == len - off &&
 	    Tss2_MU_TPMT_PUBLIC_Unmarshal(b + off, size, &inner, &pub) ==
 	    TSS2_RC_SUCCESS && inner == size)
-		return tpm_public_to_pkey(&pub, out, e);
+		return tpm_public_to_ek(&pub, a, ek, e);
 	memset(&pub, 0, sizeof(pub));
 	inner = 0;
 	if (Tss2_MU_TPMT_PUBLIC_Unmarshal(b, len, &inner, &pub) ==
 	    TSS2_RC_SUCCESS && inner == len)
-		return tpm_public_to_pkey(&pub, out, e);
+		return tpm_public_to_ek(&pub, a, ek, e);
 	return err_set(e, ERR_EK_INVALID,
 	    "ek public key is not a der spki (RFC 5280 §4.1.2.7), "
 	    "tpm2b_public or tpmt_public (TPM 2.0 Part 2 §12.2)");
-}
-
-/*
- * Accept only EK key types (TCG EK Credential Profile §2.1): RSA of at least
- * 2048 bits, or EC on P-256, P-384 or P-521 with a named curve. EC keys are
- * rebuilt from x and y so that a compressed point encodes as uncompressed.
- */
-static int
-key_check(EVP_PKEY **kp, struct ek_info *ek, struct err *e)
-{
-	char group[64], echo[LIMIT_DETAIL_ECHO_BYTES + 1];
-	uint8_t x[EK_EC_MAX_FIELD_BYTES], y[EK_EC_MAX_FIELD_BYTES];
-	BIGNUM *bx = NULL, *by = NULL;
-	EVP_PKEY *k = *kp, *rebuilt = NULL;
-	size_t i, glen = 0;
-	int bits, nid, rc = -1;
-
-	ERR_set_mark();
-	bits = EVP_PKEY_get_bits(k);
-	switch (EVP_PKEY_get_base_id(k)) {
-	case EVP_PKEY_RSA:
-		if (bits < EK_RSA_MIN_BITS || bits > EK_RSA_MAX_BITS) {
-			err_set(e, ERR_EK_INVALID,
-			    "ek rsa key has %d bits, not %d to %d "
-			    "(TCG EK Credential Profile)", bits,
-			    EK_RSA_MIN_BITS, EK_RSA_MAX_BITS);
-			goto out;
-		}
-		ek->key_type = EK_KEY_RSA;
-		ek->key_bits = (unsigned)bits;
-		ek->curve_nid = NID_undef;
-		break;
-	case EVP_PKEY_EC:
-		if (EVP_PKEY_get_utf8_string_param(k,
-		    OSSL_PKEY_PARAM_EC_ENCODING, group, sizeof(group),
-		    &glen) != 1 ||
-		    strcmp(group, OSSL_PKEY_EC_ENCODING_GROUP) != 0 ||
-		    EVP_PKEY_get_utf8_string_param(k,
-		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
-		    &glen) != 1) {
-			err_set(e, ERR_EK_INVALID,
-			    "ek ec key does not name its curve (RFC 5480 §2.1.1)");
-			goto out;
-		}
-		nid = OBJ_sn2nid(group);
-		for (i = 0; i < sizeof(ek_curves) / sizeof(ek_curves[0]); i++) {
-			if (ek_curves[i].nid == nid)
-				break;
-		}
-		if (nid == NID_undef ||
-		    i == sizeof(ek_curves) / sizeof(ek_curves[0])) {
-			err_echo(echo, sizeof(echo), group, glen);
-			err_set(e, ERR_EK_INVALID,
-			    "ek ec curve %s is not p-256, p-384 or p-521", echo);
-			goto out;
-		}
-		if (EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X,
-		    &bx) != 1 || EVP_PKEY_get_bn_param(k,
-		    OSSL_PKEY_PARAM_EC_PUB_Y, &by) != 1 ||
-		    BN_bn2binpad(bx, x, (int)ek_curves[i].field_bytes) < 0 ||
-		    BN_bn2binpad(by, y, (int)ek_curves[i].field_bytes) < 0) {
-			err_set(e, ERR_EK_INVALID, "ek ec point is not valid");
-			goto out;
-		}
-		rebuilt = ec_from_xy(ek_curves[i].group,
-		    ek_curves[i].field_bytes, x, ek_curves[i].field_bytes, y,
-		    ek_curves[i].field_bytes);
-		if (rebuilt == NULL) {
-			err_set(e, ERR_EK_INVALID, "ek ec point is not valid");
-			goto out;
-		}
-		EVP_PKEY_free(k);
-		*kp = rebuilt;
-		rebuilt = NULL;
-		ek->key_type = EK_KEY_EC;
-		ek->key_bits = (unsigned)bits;
-		ek->curve_nid = nid;
-		break;
-	default:
-		err_set(e, ERR_EK_INVALID, "ek key is neither rsa nor ec");
-		goto out;
-	}
-	rc = 0;
-out:
-	ERR_pop_to_mark();
-	BN_free(bx);
-	BN_free(by);
-	EVP_PKEY_free(rebuilt);
-	return rc;
-}
-
-/* Re-encode the SPKI into the arena and fingerprint it. */
-static int
-key_encode(EVP_PKEY *k, struct arena *a, struct ek_info *ek, struct err *e)
-{
-	unsigned char *p, *q;
-	int n;
-
-	n = i2d_PUBKEY(k, NULL);
-	if (n <= 0)
-		return err_set(e, ERR_INTERNAL, "internal error");
-	p = arena_alloc(a, (size_t)n);
-	if (p == NULL)
-		return err_set(e, ERR_INTERNAL, "internal error");
-	q = p;
-	if (i2d_PUBKEY(k, &q) != n ||
-	    digest_sha256_hex(p, (size_t)n, NULL, 0, ek->fingerprint) == -1)
-		return err_set(e, ERR_INTERNAL, "internal error");
-	ek->spki_der = p;
-	ek->spki_der_len = (size_t)n;
-	return 0;
 }
 
 /* One RFC 2253 line into out, truncated; "" when OpenSSL cannot print it. */
@@ -747,27 +946,35 @@ name_print(const X509_NAME *name, char *out, size_t out_len)
 	/* XN_FLAG_RFC2253 escapes control and non-ASCII bytes */
 	if (name != NULL &&
 	    X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0) {
-		n = BIO_read(b, out, (int)(out_len - 1));
+		n = BIO_read(b, out, out_len - 1 > INT32_MAX ? INT32_MAX :
+		    (int)(out_len - 1));
 		if (n > 0)
 			out[n] = '\0';
 	}
 	BIO_free(b);
 }
 
-/* Best effort: OpenSSL refuses some vendor quirks, which is not an error. */
-static void
-cert_names(const uint8_t *der, size_t len, struct ek_info *ek)
+void
+ek_cert_names(const struct ek_info *ek, char *subject, size_t subject_len,
+    char *issuer, size_t issuer_len)
 {
-	const unsigned char *q = der;
-	X509 *x;
+	const unsigned char *q;
+	X509 *x = NULL;
 
+	if (subject_len == 0 || issuer_len == 0)
+		return;
+	subject[0] = '\0';
+	issuer[0] = '\0';
+	if (!ek->has_cert || ek->cert_der == NULL || ek->cert_der_len == 0 ||
+	    ek->cert_der_len > LIMIT_EK_DER_BYTES)
+		return;
+	/* best effort: OpenSSL refuses some vendor quirks, not an error */
 	ERR_set_mark();
-	x = d2i_X509(NULL, &q, (long)len);
-	if (x != NULL && q == der + len) {
-		name_print(X509_get_subject_name(x), ek->subject,
-		    sizeof(ek->subject));
-		name_print(X509_get_issuer_name(x), ek->issuer,
-		    sizeof(ek->issuer));
+	q = ek->cert_der;
+	x = d2i_X509(NULL, &q, (long)ek->cert_der_len);
+	if (x != NULL && q == ek->cert_der + ek->cert_der_len) {
+		name_print(X509_get_subject_name(x), subject, subject_len);
+		name_print(X509_get_issuer_name(x), issuer, issuer_len);
 	}
 	X509_free(x);
 	ERR_pop_to_mark();
@@ -779,63 +986,42 @@ ek_parse(const uint8_t *material, size_t material_len,
     struct err *e)
 {
 	struct ek_info ek;
-	EVP_PKEY *k = NULL;
 	const uint8_t *cert = NULL, *spki = NULL;
 	uint8_t *copy;
 	size_t cert_len = 0, spki_len = 0;
-	int rc = -1;
 
 	memset(&ek, 0, sizeof(ek));
 	ek.source = source;
-	if (material == NULL || material_len == 0) {
-		err_set(e, ERR_EK_INVALID, "ek material is empty");
-		goto out;
-	}
-	if (material_len > LIMIT_EK_DER_BYTES) {
-		err_set(e, ERR_EK_INVALID, "ek material longer than %d bytes",
-		    LIMIT_EK_DER_BYTES);
-		goto out;
-	}
+	if (material == NULL || material_len == 0)
+		return err_set(e, ERR_EK_INVALID, "ek material is empty");
+	if (material_len > LIMIT_EK_DER_BYTES)
+		return err_set(e, ERR_EK_INVALID,
+		    "ek material longer than %d bytes", LIMIT_EK_DER_BYTES);
 	switch (source) {
 	case EK_SOURCE_CERT:
 		if (cert_locate(material, material_len, &cert, &cert_len,
 		    e) == -1 ||
-		    cert_find_spki(cert, cert_len, &spki, &spki_len, e) == -1)
-			goto out;
-		if (spki_decode(spki, spki_len, &k) == -1) {
-			err_set(e, ERR_EK_INVALID,
-			    "ek certificate public key does not parse "
-			    "(RFC 5280 §4.1.2.7)");
-			goto out;
-		}
-		break;
-	case EK_SOURCE_PUB:
-		if (pub_to_pkey(material, material_len, &k, e) == -1)
-			goto out;
-		break;
-	default:
-		err_set(e, ERR_EK_INVALID, "ek_source is not cert or pub");
-		goto out;
-	}
-	if (key_check(&k, &ek, e) == -1 || key_encode(k, a, &ek, e) == -1)
-		goto out;
-	if (cert != NULL) {
+		    cert_find_spki(cert, cert_len, &spki, &spki_len, e) == -1 ||
+		    spki_to_ek(spki, spki_len, a, &ek, e) == -1)
+			return -1;
 		copy = arena_memdup(a, cert, cert_len);
 		if (copy == NULL || digest_sha256_hex(copy, cert_len, NULL, 0,
-		    ek.cert_sha256) == -1) {
-			err_set(e, ERR_INTERNAL, "internal error");
-			goto out;
-		}
+		    ek.cert_sha256) == -1)
+			return err_set(e, ERR_INTERNAL, "internal error");
 		ek.has_cert = true;
 		ek.cert_der = copy;
 		ek.cert_der_len = cert_len;
-		cert_names(copy, cert_len, &ek);
+		break;
+	case EK_SOURCE_PUB:
+		if (pub_to_ek(material, material_len, a, &ek, e) == -1)
+			return -1;
+		break;
+	default:
+		return err_set(e, ERR_EK_INVALID,
+		    "ek_source is not cert or pub");
 	}
 	*out = ek;
-	rc = 0;
-out:
-	EVP_PKEY_free(k);
-	return rc;
+	return 0;
 }
 
 int
