@@ -106,7 +106,9 @@ INTEGRATION_TESTS = \
 	tests/integration/t0070-audit.sh \
 	tests/integration/t0080-concurrency.sh \
 	tests/integration/t0090-maint.sh \
-	tests/integration/t0100-tpm-proof.sh
+	tests/integration/t0100-tpm-proof.sh \
+	tests/integration/t0101-tpm-matrix.sh \
+	tests/integration/t0102-reset-counter.sh
 TESTS += $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(BASH)
