@@ -22,7 +22,9 @@ noinst_LIBRARIES += \
 	%reldir%/lib/core/timefmt.c %reldir%/lib/core/timefmt.h
 
 %canon_reldir%_lib_libitlcfg_a_SOURCES = \
-	%reldir%/lib/cfg/cfg.c %reldir%/lib/cfg/cfg.h
+	%reldir%/lib/cfg/cfg.c %reldir%/lib/cfg/cfg.h \
+	%reldir%/lib/cfg/cfg_file.c %reldir%/lib/cfg/cfg_file.h
+%canon_reldir%_lib_libitlcfg_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 
 %canon_reldir%_lib_libitlverify_a_SOURCES = \
 	%reldir%/lib/verify/digest.c %reldir%/lib/verify/digest.h \
@@ -81,9 +83,10 @@ bin_PROGRAMS += %reldir%/itl-attestd %reldir%/itl-maint
 	%reldir%/lib/libitlhttp.a %reldir%/lib/libitldb.a \
 	%reldir%/lib/libitlverify.a %reldir%/lib/libitlcfg.a \
 	%reldir%/lib/libitlcore.a $(FCGI_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) \
-	$(TSS2_MU_LIBS) $(CRYPTO_LIBS)
+	$(TSS2_MU_LIBS) $(CRYPTO_LIBS) $(YAML_LIBS)
 
 %canon_reldir%_itl_maint_SOURCES = %reldir%/maint.c
 %canon_reldir%_itl_maint_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 %canon_reldir%_itl_maint_LDADD = %reldir%/lib/libitldb.a \
-	%reldir%/lib/libitlcfg.a %reldir%/lib/libitlcore.a $(SQLITE_LIBS)
+	%reldir%/lib/libitlcfg.a %reldir%/lib/libitlcore.a $(SQLITE_LIBS) \
+	$(YAML_LIBS)

@@ -13,12 +13,12 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 SERVICE_LIBS = fcgi-app/libitlapi.a fcgi-app/lib/libitlhttp.a \
 	fcgi-app/lib/libitldb.a fcgi-app/lib/libitlverify.a \
 	fcgi-app/lib/libitlcfg.a fcgi-app/lib/libitlcore.a $(FCGI_LIBS) \
-	$(JANSSON_LIBS) $(SQLITE_LIBS) $(TSS2_MU_LIBS) $(CRYPTO_LIBS)
+	$(JANSSON_LIBS) $(SQLITE_LIBS) $(TSS2_MU_LIBS) $(CRYPTO_LIBS) $(YAML_LIBS)
 
 # ---- unit tests: one binary per module, linked with that layer only ----
 UNIT_TESTS = tests/unit/test_core tests/unit/test_ek tests/unit/test_db \
 	tests/unit/test_http tests/unit/test_audit tests/unit/test_tpm \
-	tests/unit/test_quote tests/unit/test_makecred
+	tests/unit/test_quote tests/unit/test_makecred tests/unit/test_cfg
 VERIFY_LIBS = fcgi-app/lib/libitlverify.a fcgi-app/lib/libitlcore.a \
 	$(TSS2_MU_LIBS) $(CRYPTO_LIBS)
 check_PROGRAMS += $(UNIT_TESTS)
@@ -32,6 +32,11 @@ tests_unit_test_ek_SOURCES = tests/unit/test_ek.c
 tests_unit_test_ek_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_test_ek_LDADD = fcgi-app/lib/libitlverify.a \
 	fcgi-app/lib/libitlcore.a $(CMOCKA_LIBS) $(TSS2_MU_LIBS) $(CRYPTO_LIBS)
+
+tests_unit_test_cfg_SOURCES = tests/unit/test_cfg.c
+tests_unit_test_cfg_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cfg_LDADD = fcgi-app/lib/libitlcfg.a fcgi-app/lib/libitlcore.a \
+	$(CMOCKA_LIBS) $(YAML_LIBS)
 
 tests_unit_test_tpm_SOURCES = tests/unit/test_tpm.c
 tests_unit_test_tpm_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS) $(TSS2_MU_CFLAGS)
@@ -108,7 +113,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t0090-maint.sh \
 	tests/integration/t0100-tpm-proof.sh \
 	tests/integration/t0101-tpm-matrix.sh \
-	tests/integration/t0102-reset-counter.sh
+	tests/integration/t0102-reset-counter.sh \
+	tests/integration/t0103-role-policy.sh
 TESTS += $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(BASH)

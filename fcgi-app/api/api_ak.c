@@ -241,6 +241,8 @@ ak_activate_finish(struct req *rq, struct resp *rs, json_t *body,
 	struct ak_row row;
 	struct proof proof;
 	struct quote_result qr;
+	struct pcr_set *role_policy = NULL;
+	bool learn = false;
 	const char *aid, *secret_b64;
 	uint8_t secret[64];
 	char hash[DIGEST_SHA256_HEX_BYTES];
@@ -277,17 +279,21 @@ ak_activate_finish(struct req *rq, struct resp *rs, json_t *body,
 	if (proof.has_quote) {
 		if (proof_consume_nonce(rq, &proof, e) == -1)
 			goto out_rollback;
-		if (proof_verify(rq, m.id, &row, &proof, false, &qr, &why) == -1) {
+		if (proof_verify(rq, &m, &row, &proof, false, &qr, &why) == -1) {
 			ak_activate_refuse(rq, &m, &why, e);
 			goto out_rollback;
 		}
-		if (app->cfg->pcr_policy == CFG_PCR_TOFU &&
-		    ak_learn_policy(rq, m.id, proof.values, e) == -1)
+		if (role_policy_load(rq, m.role, &role_policy, e) == -1)
+			goto out_rollback;
+		/* TOFU learns only where the configuration sets no default */
+		learn = app->cfg->pcr_policy == CFG_PCR_TOFU &&
+		    role_policy->n == 0;
+		if (learn && ak_learn_policy(rq, m.id, proof.values, e) == -1)
 			goto out_rollback;
 		if (db_attestation_add(app->db, m.id, rq->now, qr.reset_count,
 		    qr.restart_count, (int64_t)qr.clock, e) == -1)
 			goto out_rollback;
-		if (app->cfg->pcr_policy == CFG_PCR_TOFU)
+		if (learn)
 			policy = policy_json(proof.values);
 	}
 	d = event_data(&m, "machine");

@@ -199,7 +199,7 @@ attest_quote(struct req *rq, const struct machine *m, bool found,
 	if (!has_ak)
 		return err_set_reason(e, "ak_not_activated",
 		    "quote cannot be verified: the machine has no activated ak");
-	if (proof_verify(rq, m->id, &ak, p, true, &qr, e) == -1 ||
+	if (proof_verify(rq, m, &ak, p, true, &qr, e) == -1 ||
 	    db_attestation_last(app->db, m->id, &has_last, &last_reset,
 	    &last_restart, e) == -1)
 		return -1;

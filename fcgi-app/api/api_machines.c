@@ -141,7 +141,7 @@ api_machines_get(struct req *rq, struct resp *rs, struct err *e)
 	    json_string(m.ek_cert_sha256) : json_null(),
 	    "trust", m.ek_trust));
 	if (db_ak_get(APP(rq)->db, id, &ak, &has_ak, e) == -1 ||
-	    policy_load(rq, id, &policy, e) == -1) {
+	    effective_policy_load(rq, &m, &policy, e) == -1) {
 		json_decref(d);
 		return -1;
 	}

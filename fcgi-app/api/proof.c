@@ -155,7 +155,41 @@ policy_load(struct req *rq, const char *machine_id, struct pcr_set **out,
 }
 
 int
-proof_verify(struct req *rq, const char *machine_id, const struct ak_row *ak,
+role_policy_load(struct req *rq, const char *role, struct pcr_set **out,
+    struct err *e)
+{
+	const struct cfg_role *r = cfg_file_role(&APP(rq)->cfg->file, role);
+	struct pcr_set *set = arena_alloc(&rq->arena, sizeof(*set));
+	unsigned i;
+
+	if (set == NULL)
+		return err_set(e, ERR_INTERNAL, "internal error");
+	for (i = 0; r != NULL && i < r->n_policy; i++) {
+		struct pcr_value pv;
+
+		/* validated when the file was loaded; a failure is a bug */
+		if (pcr_value_parse(r->policy[i].pcr, strlen(r->policy[i].pcr),
+		    r->policy[i].value, strlen(r->policy[i].value), &pv,
+		    e) == -1 || pcr_set_add(set, &pv, e) == -1)
+			return err_set(e, ERR_INTERNAL, "internal error");
+	}
+	*out = set;
+	return 0;
+}
+
+int
+effective_policy_load(struct req *rq, const struct machine *m,
+    struct pcr_set **out, struct err *e)
+{
+	if (policy_load(rq, m->id, out, e) == -1)
+		return -1;
+	if ((*out)->n > 0)
+		return 0;
+	return role_policy_load(rq, m->role, out, e);
+}
+
+int
+proof_verify(struct req *rq, const struct machine *m, const struct ak_row *ak,
     const struct proof *p, bool enforce_policy, struct quote_result *res,
     struct err *e)
 {
@@ -169,7 +203,7 @@ proof_verify(struct req *rq, const char *machine_id, const struct ak_row *ak,
 	if (tpm_public_parse(ak->pub, ak->pub_len, &pub, &pe) == -1)
 		return err_set(e, ERR_INTERNAL, "internal error");
 	if (enforce_policy && c->pcr_policy != CFG_PCR_OFF) {
-		if (policy_load(rq, machine_id, &policy, e) == -1)
+		if (effective_policy_load(rq, m, &policy, e) == -1)
 			return -1;
 		if (policy->n == 0 && c->pcr_policy == CFG_PCR_ENFORCE)
 			return err_set_reason(e, "pcr_policy_violation",

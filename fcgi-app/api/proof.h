@@ -38,13 +38,20 @@ int policy_load(struct req *rq, const char *machine_id, struct pcr_set **out,
     struct err *e);
 /*
  * Verify p's quote by the AK in `ak` (a marshalled public area). With
- * enforce_policy, the machine's policy applies per ITL_PCR_POLICY (off: no
- * policy; tofu: the policy when one exists; enforce: a policy must exist).
+ * enforce_policy, the machine's policy (its own, else its role's default
+ * from the configuration file) applies per ITL_PCR_POLICY (off: no policy;
+ * tofu: the policy when one exists; enforce: a policy must exist).
  * Errors: ERR_ATTESTATION_FAILED with the §3 reason.
  */
-int proof_verify(struct req *rq, const char *machine_id,
+int proof_verify(struct req *rq, const struct machine *m,
     const struct ak_row *ak, const struct proof *p, bool enforce_policy,
     struct quote_result *res, struct err *e);
+/* The role's default policy from the configuration file (n = 0: none). */
+int role_policy_load(struct req *rq, const char *role, struct pcr_set **out,
+    struct err *e);
+/* The machine's own policy, else its role's default. */
+int effective_policy_load(struct req *rq, const struct machine *m,
+    struct pcr_set **out, struct err *e);
 /* The policy as JSON {"sha256:7": "hex", ...}, or null when empty. */
 json_t *policy_json(const struct pcr_set *s);
 /* "sha256" for TPM2_ALG_SHA256 etc. */

@@ -52,6 +52,7 @@ static const struct cfg_setting cfg_settings[] = {
 	{ "ITL_POLL_AFTER_S", CFG_UINT, 5, 3600, "60", F(poll_after_s) },
 	{ "ITL_LOG_LEVEL", CFG_SPECIAL, 0, 0, "info", 0, 0 },
 	{ "ITL_PCR_POLICY", CFG_SPECIAL, 0, 0, "tofu", 0, 0 },
+	{ "ITL_CONFIG", CFG_SPECIAL, 0, 0, "/etc/itl/attestation.yaml", 0, 0 },
 	{ "ITL_LOCK_ON_POLICY_VIOLATION", CFG_BOOL, 0, 1, "true", F(lock_on_policy_violation) },
 	/* read elsewhere, listed so that they are not reported as unknown */
 	{ "ITL_ADMIN_TOKEN", CFG_SPECIAL, 0, 0, "", 0, 0 },
@@ -230,7 +231,14 @@ cfg_specials(struct cfg *c, char *msg, size_t msg_len)
 		return -1;
 	}
 	v = getenv("ITL_DUAL_CONTROL_ROLES");
-	return cfg_dual_roles(c, v == NULL ? "" : v, msg, msg_len);
+	if (cfg_dual_roles(c, v == NULL ? "" : v, msg, msg_len) == -1)
+		return -1;
+	/* the default file is optional; a file named by ITL_CONFIG must exist */
+	v = getenv("ITL_CONFIG");
+	if (v != NULL && v[0] != '\0')
+		return cfg_file_load(v, true, &c->file, msg, msg_len);
+	return cfg_file_load("/etc/itl/attestation.yaml", false, &c->file, msg,
+	    msg_len);
 }
 
 int

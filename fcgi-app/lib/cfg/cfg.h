@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cfg/cfg_file.h"
 #include "core/limits.h"
 
 #define CFG_PATH_BYTES 512
@@ -43,6 +44,7 @@ struct cfg {
 	enum cfg_pcr_policy pcr_policy;		/* ITL_PCR_POLICY */
 	bool lock_on_policy_violation;		/* ITL_LOCK_ON_POLICY_VIOLATION */
 	bool log_debug;				/* ITL_LOG_LEVEL=debug */
+	struct cfg_file file;			/* ITL_CONFIG (YAML) */
 };
 
 /*

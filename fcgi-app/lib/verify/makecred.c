@@ -445,6 +445,7 @@ makecred(const TPMT_PUBLIC *ek, const struct tpm_name *name,
 	uint8_t seed[MAKECRED_DIGEST_MAX];
 	int rc = -1;
 
+	memset(&a, 0, sizeof(a));
 	memset(&id, 0, sizeof(id));
 	memset(&es, 0, sizeof(es));
 	ERR_set_mark();

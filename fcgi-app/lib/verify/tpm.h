@@ -58,7 +58,7 @@ EVP_PKEY *tpm_public_to_pkey(const TPMT_PUBLIC *pub, struct err *e);
 /*
  * The EK public area from its DER SPKI and the TCG EK credential profile
  * default templates: RSA-2048 (template L-1: SHA-256, AES-128-CFB),
- * RSA-3072 (H-3) and ECC P-384 (H-3: SHA-384, AES-256-CFB; swtpm's ECC EK),
+ * RSA-3072 (H-6) and ECC P-384 (H-3: SHA-384, AES-256-CFB; swtpm's ECC EK),
  * ECC P-256 (L-2). Other keys: ERR_VALIDATION_FAILED.
  */
 int tpm_ek_public_from_spki(const uint8_t *spki, size_t spki_len,
