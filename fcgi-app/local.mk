@@ -8,6 +8,8 @@ noinst_LIBRARIES += \
 	%reldir%/lib/libitlverify.a \
 	%reldir%/lib/libitldb.a \
 	%reldir%/lib/libitlhttp.a \
+	%reldir%/lib/libitltalos.a \
+	%reldir%/lib/libitlfactory.a \
 	%reldir%/libitlapi.a
 
 %canon_reldir%_lib_libitlcore_a_SOURCES = \
@@ -31,6 +33,7 @@ noinst_LIBRARIES += \
 	%reldir%/lib/verify/ek.c %reldir%/lib/verify/ek.h \
 	%reldir%/lib/verify/makecred.c %reldir%/lib/verify/makecred.h \
 	%reldir%/lib/verify/quote.c %reldir%/lib/verify/quote.h \
+	%reldir%/lib/verify/seal.c %reldir%/lib/verify/seal.h \
 	%reldir%/lib/verify/tpm.c %reldir%/lib/verify/tpm.h
 %canon_reldir%_lib_libitlverify_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
 	$(TSS2_MU_CFLAGS) -Wconversion -Wsign-conversion
@@ -39,6 +42,7 @@ noinst_LIBRARIES += \
 	%reldir%/lib/db/db.c %reldir%/lib/db/db.h \
 	%reldir%/lib/db/db_ak.c %reldir%/lib/db/db_ak.h \
 	%reldir%/lib/db/db_audit.c %reldir%/lib/db/db_audit.h \
+	%reldir%/lib/db/db_cluster.c %reldir%/lib/db/db_cluster.h \
 	%reldir%/lib/db/db_machine.c %reldir%/lib/db/db_machine.h \
 	%reldir%/lib/db/db_nonce.c %reldir%/lib/db/db_nonce.h \
 	%reldir%/lib/db/db_token.c %reldir%/lib/db/db_token.h \
@@ -49,7 +53,8 @@ nodist_%canon_reldir%_lib_libitldb_a_SOURCES = %reldir%/lib/db/schema_sql.c
 
 # The migrations of schema/ are compiled in, so binaries and schema agree.
 SCHEMA_FILES = $(top_srcdir)/schema/0001-initial.sql \
-	$(top_srcdir)/schema/0002-tpm-proof.sql
+	$(top_srcdir)/schema/0002-tpm-proof.sql \
+	$(top_srcdir)/schema/0003-clusters.sql
 EXTRA_DIST += $(SCHEMA_FILES) %reldir%/lib/db/gen-schema.sh
 BUILT_SOURCES = %reldir%/lib/db/schema_sql.c
 CLEANFILES += %reldir%/lib/db/schema_sql.c
@@ -57,6 +62,18 @@ CLEANFILES += %reldir%/lib/db/schema_sql.c
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
 	sh $(top_srcdir)/%reldir%/lib/db/gen-schema.sh $(SCHEMA_FILES) >$@.tmp && \
 	mv $@.tmp $@
+
+%canon_reldir%_lib_libitltalos_a_SOURCES = \
+	%reldir%/lib/talos/render.c %reldir%/lib/talos/render.h \
+	%reldir%/lib/talos/secrets.c %reldir%/lib/talos/secrets.h \
+	%reldir%/lib/talos/talosconfig.c %reldir%/lib/talos/talosconfig.h
+%canon_reldir%_lib_libitltalos_a_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(YAML_CFLAGS)
+
+%canon_reldir%_lib_libitlfactory_a_SOURCES = \
+	%reldir%/lib/factory/factory.c %reldir%/lib/factory/factory.h
+%canon_reldir%_lib_libitlfactory_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) \
+	$(JANSSON_CFLAGS) $(CRYPTO_CFLAGS) $(YAML_CFLAGS)
 
 %canon_reldir%_lib_libitlhttp_a_SOURCES = \
 	%reldir%/lib/http/http.c %reldir%/lib/http/http.h \
@@ -66,13 +83,15 @@ CLEANFILES += %reldir%/lib/db/schema_sql.c
 
 %canon_reldir%_libitlapi_a_SOURCES = \
 	%reldir%/api/api.h %reldir%/api/audit.h %reldir%/api/proof.h \
+	%reldir%/api/cluster.h \
 	%reldir%/api/api_ak.c %reldir%/api/api_attest.c %reldir%/api/api_audit.c \
+	%reldir%/api/api_clusters.c %reldir%/api/api_config.c \
 	%reldir%/api/api_health.c %reldir%/api/api_machines.c \
 	%reldir%/api/api_register.c %reldir%/api/audit.c %reldir%/api/auth.c \
 	%reldir%/api/ek_input.c %reldir%/api/machine_json.c %reldir%/api/proof.c \
 	%reldir%/api/routes.c %reldir%/api/token.c
 %canon_reldir%_libitlapi_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
-	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(TSS2_MU_CFLAGS)
+	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(TSS2_MU_CFLAGS) $(YAML_CFLAGS)
 
 bin_PROGRAMS += %reldir%/itl-attestd %reldir%/itl-maint
 
@@ -80,10 +99,11 @@ bin_PROGRAMS += %reldir%/itl-attestd %reldir%/itl-maint
 %canon_reldir%_itl_attestd_CFLAGS = $(AM_CFLAGS) $(FCGI_CFLAGS) \
 	$(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(CRYPTO_CFLAGS)
 %canon_reldir%_itl_attestd_LDADD = %reldir%/libitlapi.a \
-	%reldir%/lib/libitlhttp.a %reldir%/lib/libitldb.a \
+	%reldir%/lib/libitlhttp.a %reldir%/lib/libitltalos.a \
+	%reldir%/lib/libitlfactory.a %reldir%/lib/libitldb.a \
 	%reldir%/lib/libitlverify.a %reldir%/lib/libitlcfg.a \
 	%reldir%/lib/libitlcore.a $(FCGI_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) \
-	$(TSS2_MU_LIBS) $(CRYPTO_LIBS) $(YAML_LIBS)
+	$(TSS2_MU_LIBS) $(CURL_LIBS) $(CRYPTO_LIBS) $(YAML_LIBS)
 
 %canon_reldir%_itl_maint_SOURCES = %reldir%/maint.c
 %canon_reldir%_itl_maint_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)

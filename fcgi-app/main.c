@@ -25,6 +25,7 @@
 #include "cfg/cfg.h"
 #include "core/log.h"
 #include "db/db.h"
+#include "verify/seal.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t worker_busy;
@@ -73,6 +74,32 @@ out:
 	return rc;
 }
 
+/* The vault key (32 bytes) and the service CA certificate for pending configs. */
+static void
+load_keys(const struct cfg *c, struct app *app)
+{
+	uint8_t ca[APP_CA_PEM_MAX];
+	size_t len = 0;
+
+	app->has_vault_key = cfg_read_file(c->vault_key_file, app->vault_key,
+	    sizeof(app->vault_key), &len) == 0 && len == sizeof(app->vault_key);
+	if (app->has_vault_key)
+		seal_key_id(app->vault_key, app->vault_key_id);
+	else
+		log_warn("no vault key at %s: cluster secrets unavailable",
+		    c->vault_key_file);
+	app->service_ca_pem = NULL;
+	if (c->service_ca_file[0] == '\0')
+		return;
+	if (cfg_read_file(c->service_ca_file, ca, sizeof(ca) - 1, &len) == -1) {
+		log_warn("cannot read ITL_SERVICE_CA_FILE %s",
+		    c->service_ca_file);
+		return;
+	}
+	ca[len] = '\0';
+	app->service_ca_pem = strdup((const char *)ca);
+}
+
 static struct db_options
 db_options_of(const struct cfg *c)
 {
@@ -114,9 +141,12 @@ worker_main(int listen_fd, const struct cfg *c)
 	if (load_admin_token(c, &app) == -1)
 		log_warn("no admin token (%s): break-glass access disabled",
 		    c->admin_token_file);
+	load_keys(c, &app);
 	rc = http_serve(listen_fd, api_routes, api_n_routes, &api_hooks, &app,
 	    &stop_requested, &worker_busy);
 	db_close(app.db);
+	OPENSSL_cleanse(app.vault_key, sizeof(app.vault_key));
+	free(app.service_ca_pem);
 	exit(rc == 0 ? 0 : 1);
 }
 
@@ -249,6 +279,9 @@ main(int argc, char **argv)
 	int fd;
 
 	log_init("itl-attestd", LOG_INFO);
+	/* tss2-mu logs every malformed structure to stderr: hostile input
+	 * would flood the log; our own request line says what failed */
+	setenv("TSS2_LOG", "all+NONE", 0);
 	if (cfg_load(&c, msg, sizeof(msg)) == -1) {
 		fprintf(stderr, "itl-attestd: invalid configuration: %s\n", msg);
 		return 1;

@@ -1,7 +1,8 @@
 /*
  * maint.c - itl-maint: the cron-driven helper and set-up tool. A table of
  * idempotent subcommands:
- *   init          data directory, database (migrated), admin token file (0600)
+ *   init          data directory, database (migrated), admin token and
+ *                 vault key files (0600)
  *   migrate       apply the embedded schema migrations
  *   tick          purge expired nonces, dual-control votes and dead tokens;
  *                 checkpoint the WAL (run every minute from cron)
@@ -121,6 +122,38 @@ make_admin_token(const struct cfg *c)
 	return 0;
 }
 
+/* The vault key: 32 random bytes, 0600; an existing file is kept. */
+static int
+make_vault_key(const struct cfg *c)
+{
+	uint8_t key[32];
+	int fd;
+
+	fd = open(c->vault_key_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600);
+	if (fd == -1 && errno == EEXIST) {
+		printf("vault key: %s (kept)\n", c->vault_key_file);
+		return chmod(c->vault_key_file, 0600);
+	}
+	if (fd == -1) {
+		fprintf(stderr, "itl-maint: %s: %s\n", c->vault_key_file,
+		    strerror(errno));
+		return -1;
+	}
+	rand_bytes(key, sizeof(key));
+	if (write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) ||
+	    fsync(fd) == -1) {
+		fprintf(stderr, "itl-maint: writing %s: %s\n",
+		    c->vault_key_file, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	explicit_bzero(key, sizeof(key));
+	printf("vault key: %s (new)\n", c->vault_key_file);
+	return 0;
+}
+
 static int
 cmd_init(const struct cfg *c, int argc, char **argv)
 {
@@ -138,7 +171,7 @@ cmd_init(const struct cfg *c, int argc, char **argv)
 		return 1;
 	rc = migrate(db);
 	db_close(db);
-	if (rc == -1 || make_admin_token(c) == -1)
+	if (rc == -1 || make_admin_token(c) == -1 || make_vault_key(c) == -1)
 		return 1;
 	printf("data directory: %s\ndatabase: %s\n", c->data_dir, c->db_path);
 	return 0;

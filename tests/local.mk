@@ -6,19 +6,25 @@ AM_TESTS_ENVIRONMENT = top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_b
 	export top_srcdir top_builddir; \
 	ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1; \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1; \
-	export ASAN_OPTIONS UBSAN_OPTIONS;
+	TSS2_LOG=all+NONE; \
+	export ASAN_OPTIONS UBSAN_OPTIONS TSS2_LOG;
 
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 # The whole service, for tests of the api layer.
 SERVICE_LIBS = fcgi-app/libitlapi.a fcgi-app/lib/libitlhttp.a \
+	fcgi-app/lib/libitltalos.a fcgi-app/lib/libitlfactory.a \
 	fcgi-app/lib/libitldb.a fcgi-app/lib/libitlverify.a \
 	fcgi-app/lib/libitlcfg.a fcgi-app/lib/libitlcore.a $(FCGI_LIBS) \
-	$(JANSSON_LIBS) $(SQLITE_LIBS) $(TSS2_MU_LIBS) $(CRYPTO_LIBS) $(YAML_LIBS)
+	$(JANSSON_LIBS) $(SQLITE_LIBS) $(TSS2_MU_LIBS) $(CURL_LIBS) \
+	$(CRYPTO_LIBS) $(YAML_LIBS)
 
 # ---- unit tests: one binary per module, linked with that layer only ----
 UNIT_TESTS = tests/unit/test_core tests/unit/test_ek tests/unit/test_db \
 	tests/unit/test_http tests/unit/test_audit tests/unit/test_tpm \
-	tests/unit/test_quote tests/unit/test_makecred tests/unit/test_cfg
+	tests/unit/test_quote tests/unit/test_makecred tests/unit/test_cfg \
+	tests/unit/test_talos_render
+TALOS_LIBS = fcgi-app/lib/libitltalos.a fcgi-app/lib/libitlcore.a \
+	$(YAML_LIBS) $(CRYPTO_LIBS)
 VERIFY_LIBS = fcgi-app/lib/libitlverify.a fcgi-app/lib/libitlcore.a \
 	$(TSS2_MU_LIBS) $(CRYPTO_LIBS)
 check_PROGRAMS += $(UNIT_TESTS)
@@ -32,6 +38,16 @@ tests_unit_test_ek_SOURCES = tests/unit/test_ek.c
 tests_unit_test_ek_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_test_ek_LDADD = fcgi-app/lib/libitlverify.a \
 	fcgi-app/lib/libitlcore.a $(CMOCKA_LIBS) $(TSS2_MU_LIBS) $(CRYPTO_LIBS)
+
+tests_unit_test_talos_render_SOURCES = tests/unit/test_talos_render.c
+tests_unit_test_talos_render_CFLAGS = $(UNIT_CFLAGS) $(YAML_CFLAGS)
+tests_unit_test_talos_render_LDADD = $(TALOS_LIBS) $(CMOCKA_LIBS)
+
+# renders one config to stdout, for the schema test t0200
+check_PROGRAMS += tests/unit/talos_render_tool
+tests_unit_talos_render_tool_SOURCES = tests/unit/talos_render_tool.c
+tests_unit_talos_render_tool_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
+tests_unit_talos_render_tool_LDADD = $(TALOS_LIBS)
 
 tests_unit_test_cfg_SOURCES = tests/unit/test_cfg.c
 tests_unit_test_cfg_CFLAGS = $(UNIT_CFLAGS)
@@ -114,7 +130,10 @@ INTEGRATION_TESTS = \
 	tests/integration/t0100-tpm-proof.sh \
 	tests/integration/t0101-tpm-matrix.sh \
 	tests/integration/t0102-reset-counter.sh \
-	tests/integration/t0103-role-policy.sh
+	tests/integration/t0103-role-policy.sh \
+	tests/integration/t0200-talos-schema.sh \
+	tests/integration/t0210-config-delivery.sh \
+	tests/integration/t0220-image-factory.sh
 TESTS += $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(BASH)

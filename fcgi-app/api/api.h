@@ -19,11 +19,17 @@
 #include "verify/digest.h"
 #include "verify/ek.h"
 
+#define APP_CA_PEM_MAX 16384
+
 struct app {
 	struct db *db;
 	const struct cfg *cfg;
 	bool has_admin_token;
 	uint8_t admin_token_sha256[DIGEST_SHA256_BYTES];
+	bool has_vault_key;		/* ITL_VAULT_KEY_FILE: seals cluster secrets */
+	uint8_t vault_key[32];
+	char vault_key_id[17];
+	char *service_ca_pem;		/* ITL_SERVICE_CA_FILE, NULL when unset */
 };
 
 extern const struct route api_routes[];
@@ -88,6 +94,14 @@ int machine_create(struct req *rq, const struct ek_in *in,
     enum machine_status status, const char *path, const char *hostname,
     const char *actor, struct machine *m, struct err *e);
 
+/*
+ * The ISO for a machine whose boot token is in config_url: ITL_ISO_URL,
+ * else the Image Factory (§7). *iso NULL and *why the reason on failure.
+ * Call it outside any transaction: it may wait on the network.
+ */
+void iso_for(struct req *rq, const char *config_url, const char **iso,
+    const char **why);
+
 /* Handlers (one file per endpoint group). */
 int api_healthz_get(struct req *rq, struct resp *rs, struct err *e);
 int api_readyz_get(struct req *rq, struct resp *rs, struct err *e);
@@ -109,6 +123,14 @@ int api_machines_import(struct req *rq, struct resp *rs, struct err *e);
 int api_machines_ak_activate(struct req *rq, struct resp *rs,
     struct err *e);
 int api_machines_pcr_policy(struct req *rq, struct resp *rs, struct err *e);
+int api_clusters_list(struct req *rq, struct resp *rs, struct err *e);
+int api_clusters_get(struct req *rq, struct resp *rs, struct err *e);
+int api_clusters_put(struct req *rq, struct resp *rs, struct err *e);
+int api_clusters_secrets(struct req *rq, struct resp *rs, struct err *e);
+int api_clusters_bootstrap(struct req *rq, struct resp *rs, struct err *e);
+int api_clusters_talosconfig(struct req *rq, struct resp *rs, struct err *e);
+int api_config_token_get(struct req *rq, struct resp *rs, struct err *e);
+int api_config_query_get(struct req *rq, struct resp *rs, struct err *e);
 int api_audit_list(struct req *rq, struct resp *rs, struct err *e);
 int api_audit_verify(struct req *rq, struct resp *rs, struct err *e);
 

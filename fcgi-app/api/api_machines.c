@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/cluster.h"
 #include "api/proof.h"
 #include "core/str.h"
 #include "db/db_token.h"
@@ -459,8 +460,14 @@ approve_decode(struct req *rq, json_t *body, struct vote *v, struct err *e)
 }
 
 static void
-approve_apply(struct req *rq, struct machine *m, const struct vote *v)
+approve_apply(struct req *rq, struct machine *m, const struct vote *v,
+    const char *cluster_id)
 {
+	if (cluster_id != NULL)
+		snprintf(m->cluster_id, sizeof(m->cluster_id), "%s", cluster_id);
+	else if (m->cluster_id[0] == '\0')
+		snprintf(m->cluster_id, sizeof(m->cluster_id), "%s",
+		    APP(rq)->cfg->default_cluster);
 	if (m->status == MS_REGISTERED || m->status == MS_PENDING_APPROVAL)
 		m->status = MS_APPROVED;
 	snprintf(m->role, sizeof(m->role), "%s", v->role);
@@ -523,6 +530,8 @@ api_machines_approve(struct req *rq, struct resp *rs, struct err *e)
 	struct change c;
 	struct vote v;
 	json_t *pending = NULL, *out, *d;
+	const char *cluster_id = NULL, *boot_url = NULL;
+	char boot[TOKEN_B64_BYTES];
 	bool quorum = true;
 	int rc = -1;
 
@@ -530,7 +539,14 @@ api_machines_approve(struct req *rq, struct resp *rs, struct err *e)
 	if (path_machine_id(rq, 0, c.id, e) == -1 ||
 	    http_json_body(rq, &c.body, e) == -1 ||
 	    approve_decode(rq, c.body, &v, e) == -1 ||
-	    db_begin(app->db, e) == -1)
+	    json_opt_string(c.body, "cluster_id", 63, rq, &cluster_id, e) == -1)
+		goto out;
+	if (cluster_id != NULL && !cluster_id_valid(cluster_id,
+	    strlen(cluster_id))) {
+		err_set(e, ERR_VALIDATION_FAILED, "cluster_id must be [a-z0-9-]");
+		goto out;
+	}
+	if (db_begin(app->db, e) == -1)
 		goto out;
 	if (machine_load(rq, c.id, &c.m, e) == -1)
 		goto out_rollback;
@@ -549,19 +565,30 @@ api_machines_approve(struct req *rq, struct resp *rs, struct err *e)
 		rc = resp_json_new(rs, 202, pending, e);
 		goto out;
 	}
-	approve_apply(rq, &c.m, &v);
+	approve_apply(rq, &c.m, &v, cluster_id);
 	d = event_data(&c.m, rq->actor);
 	json_object_set_new(d, "assigned_ip", json_string(v.assigned_ip));
 	json_object_set_new(d, "config_generation",
 	    json_integer(c.m.config_generation));
 	if (db_machine_update(app->db, &c.m, e) == -1 ||
-	    audit_append(rq, NULL, "machine.approved", c.m.id, d, e) == -1 ||
-	    db_commit(app->db, e) == -1)
+	    audit_append(rq, NULL, "machine.approved", c.m.id, d, e) == -1)
+		goto out_rollback;
+	if (strcmp(c.m.registration_path, "usb") == 0 &&
+	    token_issue(rq, &c.m, TOKEN_BOOT, boot, &boot_url, e) == -1)
+		goto out_rollback;
+	if (db_commit(app->db, e) == -1)
 		goto out_rollback;
 	out = machine_detail_json(&c.m);
-	if (strcmp(c.m.registration_path, "usb") == 0)
-		json_object_set_new(out, "iso_url", app->cfg->iso_url[0] != '\0' ?
-		    json_string(app->cfg->iso_url) : json_null());
+	if (boot_url != NULL) {
+		const char *iso, *why;
+
+		/* a fresh ISO for the USB-registered machine (§7), after commit */
+		iso_for(rq, boot_url, &iso, &why);
+		json_object_set_new(out, "iso_url", iso != NULL ?
+		    json_string(iso) : json_null());
+		if (iso == NULL)
+			json_object_set_new(out, "iso_error", json_string(why));
+	}
 	rc = resp_json_new(rs, 200, out, e);
 	goto out;
 out_rollback:

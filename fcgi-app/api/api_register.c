@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "core/log.h"
 #include "db/db_token.h"
+#include "factory/factory.h"
 
 /* Refusals for a known EK (§2: nothing un-revokes a machine). */
 static int
@@ -87,12 +88,32 @@ machine_create(struct req *rq, const struct ek_in *in,
 	return audit_append(rq, actor, "machine.registered", m->id, d, e);
 }
 
-static const char *
-iso_url(const struct req *rq)
+void
+iso_for(struct req *rq, const char *config_url, const char **iso,
+    const char **why)
 {
-	const char *u = APP(rq)->cfg->iso_url;
+	const struct cfg *c = APP(rq)->cfg;
+	struct factory_cfg fc = { .url = c->factory_url,
+	    .extensions = c->factory_extensions,
+	    .talos_version = c->talos_version };
+	char *out = arena_alloc(&rq->arena, FACTORY_URL_MAX);
+	char *reason = arena_alloc(&rq->arena, 160);
 
-	return u[0] == '\0' ? NULL : u;
+	*iso = NULL;
+	*why = NULL;
+	if (c->iso_url[0] != '\0') {
+		*iso = c->iso_url;
+		return;
+	}
+	if (out == NULL || reason == NULL) {
+		*why = "internal error";
+		return;
+	}
+	if (factory_iso_url(&fc, config_url, out, FACTORY_URL_MAX, reason,
+	    160) == 0)
+		*iso = out;
+	else
+		*why = reason;
 }
 
 int
@@ -103,7 +124,7 @@ api_register_post(struct req *rq, struct resp *rs, struct err *e)
 	struct ek_in in;
 	struct machine m;
 	char token[TOKEN_B64_BYTES];
-	const char *url;
+	const char *url, *iso, *iso_err;
 	bool found;
 	int rc = -1;
 
@@ -130,19 +151,18 @@ api_register_post(struct req *rq, struct resp *rs, struct err *e)
 	if (token_issue(rq, &m, TOKEN_BOOT, token, &url, e) == -1 ||
 	    db_commit(app->db, e) == -1)
 		goto out_rollback;
+	/* after the commit: the machine is stored whatever the factory does */
+	iso_for(rq, url, &iso, &iso_err);
 	out = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s}",
 	    "machine_id", m.id, "role", m.role,
 	    "status", machine_status_name(m.status),
-	    "iso_url", iso_url(rq) != NULL ? json_string(iso_url(rq)) :
-	    json_null(),
+	    "iso_url", iso != NULL ? json_string(iso) : json_null(),
 	    "config_token", token, "config_url", url,
 	    "message", found ? "machine already registered; hardware "
 	    "refreshed and a new boot token issued" :
 	    "machine registered; awaiting operator approval");
-	if (out != NULL && iso_url(rq) == NULL)
-		json_object_set_new(out, "iso_error", json_string(
-		    "no ITL_ISO_URL configured and Image Factory not "
-		    "available in this build"));
+	if (out != NULL && iso == NULL)
+		json_object_set_new(out, "iso_error", json_string(iso_err));
 	rc = resp_json_new(rs, 200, out, e);
 	goto out;
 out_rollback:

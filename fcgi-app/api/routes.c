@@ -8,6 +8,7 @@
 #include "api/api.h"
 
 #define MACHINE "/api/v1/machines/{id}"
+#define CLUSTER "/api/v1/clusters/{cluster_id}"
 
 const struct route api_routes[] = {
 	/* method	pattern				handler			flags				body limit */
@@ -30,6 +31,15 @@ const struct route api_routes[] = {
 	{ HTTP_POST,	MACHINE "/ak-activate",		api_machines_ak_activate, ROUTE_JSON,			LIMIT_BODY_BYTES, NULL },
 	{ HTTP_PUT,	MACHINE "/pcr-policy",		api_machines_pcr_policy, ROUTE_JSON | ROUTE_OPERATOR,	LIMIT_BODY_BYTES, NULL },
 	{ HTTP_GET,	MACHINE "/approvals",		api_machines_approvals,	ROUTE_VIEWER,			0, NULL },
+	{ HTTP_GET,	"/api/v1/config/{token}",	api_config_token_get,	0,				0, NULL },
+	{ HTTP_GET,	"/api/v1/config",		api_config_query_get,	0,				0, NULL },
+	{ HTTP_GET,	"/api/v1/clusters",		api_clusters_list,	ROUTE_VIEWER,			0, NULL },
+	{ HTTP_GET,	CLUSTER,			api_clusters_get,	ROUTE_VIEWER,			0, NULL },
+	{ HTTP_PUT,	CLUSTER,			api_clusters_put,	ROUTE_JSON | ROUTE_OPERATOR,	LIMIT_BODY_BYTES, NULL },
+	/* the body is a talosctl secrets.yaml: the handler checks its type */
+	{ HTTP_POST,	CLUSTER "/secrets",		api_clusters_secrets,	ROUTE_OPERATOR,			LIMIT_BODY_BYTES, NULL },
+	{ HTTP_POST,	CLUSTER "/bootstrap",		api_clusters_bootstrap,	ROUTE_JSON | ROUTE_OPERATOR,	LIMIT_BODY_BYTES, NULL },
+	{ HTTP_GET,	CLUSTER "/talosconfig",		api_clusters_talosconfig, ROUTE_OPERATOR,		0, NULL },
 	{ HTTP_GET,	"/api/v1/audit",		api_audit_list,		ROUTE_VIEWER,			0, NULL },
 	{ HTTP_GET,	"/api/v1/audit/verify",		api_audit_verify,	ROUTE_VIEWER,			0, NULL },
 };

@@ -759,9 +759,73 @@ padding_mismatch_is_signature_invalid(void **state)
 	qcase_free(c);
 }
 
+/* Ensure that an AK that is not an RSA or ECC key is signature_invalid. */
+static void
+ak_of_other_type_is_signature_invalid(void **state)
+{
+	struct qcase *c = qcase_load("rsa");
+	struct quote_in in = qin(c);
+	TPMT_PUBLIC ak;
+
+	(void)state;
+	memset(&ak, 0, sizeof(ak));
+	ak.type = TPM2_ALG_KEYEDHASH;
+	ak.nameAlg = TPM2_ALG_SHA256;
+	verify_fails(&in, &ak, "signature_invalid");
+	/* an RSA AK without a modulus */
+	ak = c->ak;
+	ak.unique.rsa.size = 0;
+	verify_fails(&in, &ak, "signature_invalid");
+	qcase_free(c);
+}
+
 /*
- * ---- pcr_selection_mismatch, pcr_digest_mismatch, pcr_policy_violation ----
+ * Ensure that a qualifiedSigner longer than TPM_NAME_MAX (a SHA-512 name)
+ * is quote_malformed.
  */
+static void
+long_qualified_signer_is_malformed(void **state)
+{
+	struct qcase *c = qcase_load("rsa");
+	struct quote_in in = qin(c);
+	TPMS_ATTEST att;
+	uint8_t b[sizeof(TPMS_ATTEST)];
+	size_t off = 0;
+
+	(void)state;
+	assert_int_equal(Tss2_MU_TPMS_ATTEST_Unmarshal(c->msg.p, c->msg.len,
+	    &off, &att), TSS2_RC_SUCCESS);
+	att.qualifiedSigner.size = 2 + 64;
+	att.qualifiedSigner.name[1] = 0x0d;	/* sha512 */
+	off = 0;
+	assert_int_equal(Tss2_MU_TPMS_ATTEST_Marshal(&att, b, sizeof(b), &off),
+	    TSS2_RC_SUCCESS);
+	in.attest = b;
+	in.attest_len = off;
+	verify_fails(&in, &c->ak, "quote_malformed");
+	qcase_free(c);
+}
+
+/* Ensure that a missing input, AK or result is internal, not a reason. */
+static void
+missing_arguments_are_internal(void **state)
+{
+	struct qcase *c = qcase_load("rsa");
+	struct quote_in in = qin(c);
+	struct quote_result r;
+	struct err e = { 0 };
+
+	(void)state;
+	assert_int_equal(quote_verify(NULL, &c->ak, &r, &e), -1);
+	assert_int_equal(e.code, ERR_INTERNAL);
+	assert_int_equal(quote_verify(&in, NULL, &r, &e), -1);
+	assert_int_equal(e.code, ERR_INTERNAL);
+	assert_int_equal(quote_verify(&in, &c->ak, NULL, &e), -1);
+	assert_int_equal(e.code, ERR_INTERNAL);
+	qcase_free(c);
+}
+
+/* ---- pcr_selection_mismatch, pcr_digest_mismatch, pcr_policy_violation */
 
 /*
  * Ensure that a selected PCR missing from the values is pcr_selection_mismatch.
@@ -1561,6 +1625,12 @@ pcr_set_add_limit(void **state)
 	v.index = 23;				/* the removed one fits */
 	assert_int_equal(pcr_set_add(s, &v, &e), 0);
 	assert_int_equal(s->n, LIMIT_PCR_VALUES);
+	/* a full set refuses a key it does not hold */
+	s->v[0].alg = 0;
+	assert_int_equal(pcr_value_parse("sha1:0", 6, hex, 40, &v, &e), 0);
+	assert_int_equal(pcr_set_add(s, &v, &e), -1);
+	assert_int_equal(e.code, ERR_VALIDATION_FAILED);
+	assert_int_equal(s->n, LIMIT_PCR_VALUES);
 	free(s);
 }
 
@@ -1593,6 +1663,9 @@ main(void)
 		cmocka_unit_test(ak_scheme_is_enforced),
 		cmocka_unit_test(sha1_signature_is_signature_invalid),
 		cmocka_unit_test(padding_mismatch_is_signature_invalid),
+		cmocka_unit_test(ak_of_other_type_is_signature_invalid),
+		cmocka_unit_test(long_qualified_signer_is_malformed),
+		cmocka_unit_test(missing_arguments_are_internal),
 		cmocka_unit_test(missing_value_is_selection_mismatch),
 		cmocka_unit_test(extra_value_is_selection_mismatch),
 		cmocka_unit_test(value_in_other_bank_is_selection_mismatch),

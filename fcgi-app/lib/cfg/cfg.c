@@ -36,6 +36,15 @@ static const struct cfg_setting cfg_settings[] = {
 	{ "ITL_ADMIN_TOKEN_FILE", CFG_STR, 0, 0, "", F(admin_token_file) },
 	{ "ITL_SERVICE_URL", CFG_STR, 1, 0, "https://127.0.0.1:8443", F(service_url) },
 	{ "ITL_ISO_URL", CFG_STR, 0, 0, "", F(iso_url) },
+	{ "ITL_VAULT_KEY_FILE", CFG_STR, 0, 0, "", F(vault_key_file) },
+	{ "ITL_SERVICE_CA_FILE", CFG_STR, 0, 0, "", F(service_ca_file) },
+	{ "ITL_DEFAULT_CLUSTER", CFG_STR, 1, 0, "default", F(default_cluster) },
+	{ "ITL_TALOS_VERSION", CFG_STR, 1, 0, "v1.13.9", F(talos_version) },
+	{ "ITL_KUBERNETES_VERSION", CFG_STR, 1, 0, "1.34.1", F(kubernetes_version) },
+	{ "ITL_INSTALLER_IMAGE", CFG_STR, 1, 0, "ghcr.io/siderolabs/installer", F(installer_image) },
+	{ "ITL_INSTALL_DISK", CFG_STR, 1, 0, "/dev/sda", F(install_disk) },
+	{ "ITL_FACTORY_URL", CFG_STR, 0, 0, "", F(factory_url) },
+	{ "ITL_FACTORY_EXTENSIONS", CFG_STR, 0, 0, "siderolabs/itl-tpm-register", F(factory_extensions) },
 	{ "ITL_WORKERS", CFG_UINT, 0, LIMIT_WORKERS, "0", F(workers) },
 	{ "ITL_NONCE_TTL", CFG_SECONDS, 5, 3600, "60", F(nonce_ttl) },
 	{ "ITL_NONCE_MAX_OUTSTANDING", CFG_UINT, 1, 10000000, "100000", F(nonce_max_outstanding) },
@@ -272,9 +281,22 @@ cfg_load(struct cfg *c, char *msg, size_t msg_len)
 	    c->data_dir, "admin.token", "ITL_ADMIN_TOKEN_FILE", msg,
 	    msg_len) == -1)
 		return -1;
+	if (c->vault_key_file[0] == '\0' &&
+	    cfg_derive_path(c->vault_key_file, sizeof(c->vault_key_file),
+	    c->data_dir, "vault.key", "ITL_VAULT_KEY_FILE", msg, msg_len) == -1)
+		return -1;
 	if (!str_has_prefix(c->service_url, strlen(c->service_url), "https://") &&
 	    !str_has_prefix(c->service_url, strlen(c->service_url), "http://")) {
 		snprintf(msg, msg_len, "ITL_SERVICE_URL: expected an http(s) URL");
+		return -1;
+	}
+	i = strlen(c->factory_url);
+	if (i > 0 && c->factory_url[i - 1] == '/')
+		c->factory_url[i - 1] = '\0';
+	if (c->factory_url[0] != '\0' &&
+	    !str_has_prefix(c->factory_url, strlen(c->factory_url), "https://") &&
+	    !str_has_prefix(c->factory_url, strlen(c->factory_url), "http://")) {
+		snprintf(msg, msg_len, "ITL_FACTORY_URL: expected an http(s) URL");
 		return -1;
 	}
 	/* config_url = service URL + path: drop a trailing slash */
@@ -333,6 +355,31 @@ cfg_admin_token(const struct cfg *c, char *out, size_t out_len)
 	if (n < 16)
 		return -1;	/* refuse a trivially short token */
 	return str_copy(out, out_len, buf, (size_t)n);
+}
+
+int
+cfg_read_file(const char *path, uint8_t *out, size_t cap, size_t *len)
+{
+	ssize_t n;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	while (got < cap && (n = read(fd, out + got, cap - got)) > 0)
+		got += (size_t)n;
+	/* one more byte would mean the file is larger than the caller allows */
+	if (got == cap) {
+		uint8_t extra;
+
+		if (read(fd, &extra, 1) > 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	*len = got;
+	return 0;
 }
 
 bool

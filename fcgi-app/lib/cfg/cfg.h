@@ -26,6 +26,15 @@ struct cfg {
 	char admin_token_file[CFG_PATH_BYTES];	/* ITL_ADMIN_TOKEN_FILE */
 	char service_url[CFG_URL_BYTES];	/* ITL_SERVICE_URL */
 	char iso_url[CFG_URL_BYTES];		/* ITL_ISO_URL ("" = unset) */
+	char vault_key_file[CFG_PATH_BYTES];	/* ITL_VAULT_KEY_FILE */
+	char service_ca_file[CFG_PATH_BYTES];	/* ITL_SERVICE_CA_FILE ("" = none) */
+	char default_cluster[64];		/* ITL_DEFAULT_CLUSTER */
+	char talos_version[32];			/* ITL_TALOS_VERSION */
+	char kubernetes_version[32];		/* ITL_KUBERNETES_VERSION */
+	char installer_image[256];		/* ITL_INSTALLER_IMAGE */
+	char install_disk[128];			/* ITL_INSTALL_DISK */
+	char factory_url[CFG_URL_BYTES];	/* ITL_FACTORY_URL ("" = none) */
+	char factory_extensions[CFG_URL_BYTES];	/* ITL_FACTORY_EXTENSIONS */
 	unsigned workers;			/* ITL_WORKERS */
 	int64_t nonce_ttl;			/* ITL_NONCE_TTL, seconds */
 	uint64_t nonce_max_outstanding;		/* ITL_NONCE_MAX_OUTSTANDING */
@@ -60,6 +69,11 @@ void cfg_warn_unknown(void (*warn)(const char *name));
  * Writes it NUL-terminated into out; -1 when neither gives a token.
  */
 int cfg_admin_token(const struct cfg *c, char *out, size_t out_len);
+/*
+ * Read a whole small file (a key, a CA certificate) into out; -1 when it
+ * cannot be read or holds more than cap bytes.
+ */
+int cfg_read_file(const char *path, uint8_t *out, size_t cap, size_t *len);
 bool cfg_role_needs_dual_control(const struct cfg *c, const char *role);
 
 #endif

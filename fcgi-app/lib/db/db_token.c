@@ -3,6 +3,9 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "db/db_token.h"
 
 static const char sql_supersede_kind[] =
@@ -18,6 +21,65 @@ static const char sql_delete_machine[] =
     "DELETE FROM config_tokens WHERE machine_id = ?1";
 static const char sql_purge[] =
     "DELETE FROM config_tokens WHERE superseded_at < ?1 OR expires_at < ?1";
+
+static const char sql_get[] =
+    "SELECT machine_id, kind, generation, created_at, expires_at, "
+    "first_used_at, superseded_at FROM config_tokens WHERE token_sha256 = ?1";
+static const char sql_mark_used[] =
+    "UPDATE config_tokens SET first_used_at = ?2 WHERE token_sha256 = ?1 "
+    "AND first_used_at IS NULL";
+
+int
+db_token_get(struct db *db, const char *token_sha256_hex,
+    struct token_row *out, bool *found, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_get, e);
+	char kind[16];
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	*found = false;
+	sqlite3_bind_text(st, 1, token_sha256_hex, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		snprintf(out->sha256, sizeof(out->sha256), "%s",
+		    token_sha256_hex);
+		db_column_text(st, 0, out->machine_id, sizeof(out->machine_id));
+		db_column_text(st, 1, kind, sizeof(kind));
+		out->kind = strcmp(kind, "config") == 0 ? TOKEN_CONFIG :
+		    TOKEN_BOOT;
+		out->generation = sqlite3_column_int64(st, 2);
+		out->created_at = sqlite3_column_int64(st, 3);
+		out->expires_at = sqlite3_column_int64(st, 4);
+		out->first_used_at = sqlite3_column_int64(st, 5);
+		out->superseded_at = sqlite3_column_int64(st, 6);
+		*found = true;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(db, rc, "token get", e);
+	return 0;
+}
+
+int
+db_token_mark_used(struct db *db, const char *token_sha256_hex, int64_t now,
+    struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_mark_used, e);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, token_sha256_hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, "token use", e);
+	return 0;
+}
 
 static const char *
 token_kind_name(enum token_kind k)

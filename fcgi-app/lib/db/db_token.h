@@ -5,12 +5,31 @@
 #ifndef ITL_DB_DB_TOKEN_H
 #define ITL_DB_DB_TOKEN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/err.h"
 #include "db/db.h"
 
 enum token_kind { TOKEN_BOOT, TOKEN_CONFIG };
+
+struct token_row {
+	char sha256[65];
+	char machine_id[40];
+	enum token_kind kind;
+	int64_t generation;
+	int64_t created_at;
+	int64_t expires_at;
+	int64_t first_used_at;		/* 0 = never used */
+	int64_t superseded_at;		/* 0 = current */
+};
+
+/* Look a token up by the SHA-256 hex of its text. */
+int db_token_get(struct db *db, const char *token_sha256_hex,
+    struct token_row *out, bool *found, struct err *e);
+/* Record the first use (no-op when already used). */
+int db_token_mark_used(struct db *db, const char *token_sha256_hex,
+    int64_t now, struct err *e);
 
 /* Supersede the machine's current tokens of this kind, then insert the new one. */
 int db_token_issue(struct db *db, const char *token_sha256_hex,
