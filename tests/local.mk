@@ -133,6 +133,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t0103-role-policy.sh \
 	tests/integration/t0200-talos-schema.sh \
 	tests/integration/t0210-config-delivery.sh \
+	tests/integration/t0211-cluster-file.sh \
 	tests/integration/t0220-image-factory.sh
 TESTS += $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh

@@ -154,80 +154,82 @@ cluster_defaults(struct req *rq, const char *id, struct cluster *c)
 	c->created_at = rq->now;
 }
 
-static bool
-version_valid(const char *v, bool talos)
-{
-	size_t i = 0, dots = 0, len = strlen(v);
-
-	if (talos) {
-		if (len < 2 || v[0] != 'v')
-			return false;
-		i = 1;
-	}
-	if (len == i || len > 24)
-		return false;
-	for (; i < len; i++) {
-		if (v[i] == '.')
-			dots++;
-		else if (v[i] < '0' || v[i] > '9')
-			return false;
-	}
-	return dots == 2;
-}
-
 /* Settings from a JSON body; absent fields keep their value. */
 static int
 cluster_settings_decode(struct req *rq, json_t *body, struct cluster *c,
     struct err *e)
 {
-	const char *endpoint, *name, *tv, *kv, *image, *disk;
+	static const struct {
+		const char *name;
+		size_t off, size;
+	} fields[] = {
+#define CS(k, f) { k, offsetof(struct cluster, f), \
+	sizeof(((struct cluster *)0)->f) }
+		CS("endpoint", endpoint), CS("cluster_name", name),
+		CS("talos_version", talos_version),
+		CS("kubernetes_version", kubernetes_version),
+		CS("installer_image", installer_image),
+		CS("install_disk", install_disk),
+#undef CS
+	};
+	const char *v;
+	char why[128];
+	size_t i;
 
-	if (json_opt_string(body, "endpoint", 200, rq, &endpoint, e) == -1 ||
-	    json_opt_string(body, "cluster_name", 100, rq, &name, e) == -1 ||
-	    json_opt_string(body, "talos_version", 24, rq, &tv, e) == -1 ||
-	    json_opt_string(body, "kubernetes_version", 24, rq, &kv, e) == -1 ||
-	    json_opt_string(body, "installer_image", 200, rq, &image, e) == -1 ||
-	    json_opt_string(body, "install_disk", 100, rq, &disk, e) == -1)
-		return -1;
-	if (endpoint != NULL && (strncmp(endpoint, "https://", 8) != 0 ||
-	    strlen(endpoint) < 9 || strpbrk(endpoint, " \"'\\\n") != NULL))
-		return err_set(e, ERR_VALIDATION_FAILED,
-		    "endpoint must be an https url (https://host:6443)");
-	if (name != NULL && !cluster_id_valid(name, strlen(name)))
-		return err_set(e, ERR_VALIDATION_FAILED,
-		    "cluster_name must be [a-z0-9-]");
-	if (tv != NULL && !version_valid(tv, true))
-		return err_set(e, ERR_VALIDATION_FAILED,
-		    "talos_version must look like v1.13.9");
-	if (tv != NULL && strncmp(tv, "v1.12.", 6) != 0 &&
-	    strncmp(tv, "v1.13.", 6) != 0)
-		return err_set(e, ERR_VALIDATION_FAILED,
-		    "talos_version: v1.12 and v1.13 are supported");
-	if (kv != NULL && !version_valid(kv, false))
-		return err_set(e, ERR_VALIDATION_FAILED,
-		    "kubernetes_version must look like 1.34.1");
-	if (image != NULL && (image[0] == '\0' ||
-	    strpbrk(image, " \"'\\\n:@") != NULL))
-		return err_set(e, ERR_VALIDATION_FAILED,
-		    "installer_image must be an image name without a tag");
-	if (disk != NULL && (strncmp(disk, "/dev/", 5) != 0 ||
-	    strstr(disk, "..") != NULL))
-		return err_set(e, ERR_VALIDATION_FAILED,
-		    "install_disk must be a /dev/ path");
-	if (endpoint != NULL)
-		snprintf(c->endpoint, sizeof(c->endpoint), "%s", endpoint);
-	if (name != NULL)
-		snprintf(c->name, sizeof(c->name), "%s", name);
-	if (tv != NULL)
-		snprintf(c->talos_version, sizeof(c->talos_version), "%s", tv);
-	if (kv != NULL)
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (json_opt_string(body, fields[i].name, fields[i].size - 1, rq,
+		    &v, e) == -1)
+			return -1;
+		if (v == NULL)
+			continue;
+		if (cfg_cluster_setting_check(fields[i].name, v, why,
+		    sizeof(why)) == -1)
+			return err_set(e, ERR_VALIDATION_FAILED, "%s", why);
+		snprintf((char *)c + fields[i].off, fields[i].size, "%s", v);
+	}
+	return 0;
+}
+
+/*
+ * The configuration file's settings win over the database's (§ settings
+ * "from the API or the YAML config file"): apply them to c.
+ */
+static void
+cluster_overlay(const struct cfg_cluster *f, struct cluster *c)
+{
+	if (f->endpoint[0] != '\0')
+		snprintf(c->endpoint, sizeof(c->endpoint), "%s", f->endpoint);
+	if (f->cluster_name[0] != '\0')
+		snprintf(c->name, sizeof(c->name), "%s", f->cluster_name);
+	if (f->talos_version[0] != '\0')
+		snprintf(c->talos_version, sizeof(c->talos_version), "%s",
+		    f->talos_version);
+	if (f->kubernetes_version[0] != '\0')
 		snprintf(c->kubernetes_version, sizeof(c->kubernetes_version),
-		    "%s", kv);
-	if (image != NULL)
+		    "%s", f->kubernetes_version);
+	if (f->installer_image[0] != '\0')
 		snprintf(c->installer_image, sizeof(c->installer_image), "%s",
-		    image);
-	if (disk != NULL)
-		snprintf(c->install_disk, sizeof(c->install_disk), "%s", disk);
+		    f->installer_image);
+	if (f->install_disk[0] != '\0')
+		snprintf(c->install_disk, sizeof(c->install_disk), "%s",
+		    f->install_disk);
+}
+
+/* A cluster as the API sees it: its row, then the file's settings. */
+static int
+cluster_get(struct req *rq, const char *id, struct cluster *c, bool *found,
+    struct err *e)
+{
+	const struct cfg_cluster *f = cfg_file_cluster(&APP(rq)->cfg->file, id);
+
+	if (db_cluster_get(APP(rq)->db, id, c, found, e) == -1)
+		return -1;
+	if (f == NULL)
+		return 0;
+	if (!*found)
+		cluster_defaults(rq, id, c);
+	*found = true;
+	cluster_overlay(f, c);
 	return 0;
 }
 
@@ -265,7 +267,7 @@ cluster_load_or_new(struct req *rq, const char *id, struct cluster *c,
 {
 	bool found = false;
 
-	if (db_cluster_get(APP(rq)->db, id, c, &found, e) == -1)
+	if (cluster_get(rq, id, c, &found, e) == -1)
 		return -1;
 	if (!found)
 		cluster_defaults(rq, id, c);
@@ -292,7 +294,7 @@ cluster_commit(struct req *rq, struct resp *rs, const char *id,
 
 	if (audit_append(rq, NULL, action, NULL, json_pack("{s:s, s:s}",
 	    "cluster_id", id, "actor", rq->actor), e) == -1 ||
-	    db_cluster_get(app->db, id, &c, &found, e) == -1 ||
+	    cluster_get(rq, id, &c, &found, e) == -1 ||
 	    db_commit(app->db, e) == -1) {
 		db_rollback(app->db);
 		return -1;
@@ -360,7 +362,7 @@ api_clusters_bootstrap(struct req *rq, struct resp *rs, struct err *e)
 	    http_json_body(rq, &body, e) == -1)
 		goto out;
 	cluster_defaults(rq, id, &c);
-	if (db_cluster_get(app->db, id, &cur, &found, e) == -1)
+	if (cluster_get(rq, id, &cur, &found, e) == -1)
 		goto out;
 	if (found)
 		c = cur;
@@ -386,7 +388,7 @@ api_clusters_bootstrap(struct req *rq, struct resp *rs, struct err *e)
 		goto out;
 	c.updated_at = rq->now;
 	/* another operator may have bootstrapped it while we generated */
-	if (db_cluster_get(app->db, id, &cur, &found, e) == -1)
+	if (cluster_get(rq, id, &cur, &found, e) == -1)
 		goto out_rollback;
 	if (found && cur.has_secrets) {
 		err_set(e, ERR_INVALID_STATE, "cluster %s already has secrets",
@@ -434,7 +436,7 @@ api_clusters_put(struct req *rq, struct resp *rs, struct err *e)
 	d = json_pack("{s:s, s:s}", "cluster_id", id, "actor", rq->actor);
 	json_object_update(d, body);	/* settings only: no secret is accepted here */
 	if (audit_append(rq, NULL, "cluster.updated", NULL, d, e) == -1 ||
-	    db_cluster_get(app->db, id, &c, &found, e) == -1 ||
+	    cluster_get(rq, id, &c, &found, e) == -1 ||
 	    db_commit(app->db, e) == -1)
 		goto out_rollback;
 	rc = resp_json_new(rs, 200, cluster_json(&c), e);
@@ -446,22 +448,50 @@ out:
 	return rc;
 }
 
+struct cluster_list_ctx {
+	struct req *rq;
+	json_t *items;
+};
+
 static int
-cluster_list_one(const struct cluster *c, void *ctx)
+cluster_list_one(const struct cluster *c, void *vctx)
 {
-	return json_array_append_new(ctx, cluster_json(c));
+	struct cluster_list_ctx *ctx = vctx;
+	const struct cfg_cluster *f = cfg_file_cluster(&APP(ctx->rq)->cfg->file,
+	    c->id);
+	struct cluster v = *c;
+
+	if (f != NULL)
+		cluster_overlay(f, &v);
+	return json_array_append_new(ctx->items, cluster_json(&v));
 }
 
 int
 api_clusters_list(struct req *rq, struct resp *rs, struct err *e)
 {
-	json_t *items = json_array();
+	const struct cfg_file *file = &APP(rq)->cfg->file;
+	struct cluster_list_ctx ctx = { .rq = rq, .items = json_array() };
+	struct cluster c;
+	bool found;
+	unsigned i;
 
-	if (db_cluster_list(APP(rq)->db, cluster_list_one, items, e) == -1) {
-		json_decref(items);
-		return -1;
+	if (db_cluster_list(APP(rq)->db, cluster_list_one, &ctx, e) == -1)
+		goto fail;
+	/* clusters the file defines and the database does not know yet */
+	for (i = 0; i < file->n_clusters; i++) {
+		if (db_cluster_get(APP(rq)->db, file->clusters[i].id, &c, &found,
+		    e) == -1)
+			goto fail;
+		if (found)
+			continue;
+		cluster_defaults(rq, file->clusters[i].id, &c);
+		cluster_overlay(&file->clusters[i], &c);
+		json_array_append_new(ctx.items, cluster_json(&c));
 	}
-	return resp_json_new(rs, 200, json_pack("{s:o}", "items", items), e);
+	return resp_json_new(rs, 200, json_pack("{s:o}", "items", ctx.items), e);
+fail:
+	json_decref(ctx.items);
+	return -1;
 }
 
 int
@@ -472,7 +502,7 @@ api_clusters_get(struct req *rq, struct resp *rs, struct err *e)
 	char id[64];
 
 	if (path_cluster_id(rq, id, e) == -1 ||
-	    db_cluster_get(APP(rq)->db, id, &c, &found, e) == -1)
+	    cluster_get(rq, id, &c, &found, e) == -1)
 		return -1;
 	if (!found)
 		return err_set(e, ERR_NOT_FOUND, "no such cluster");
@@ -497,7 +527,7 @@ cluster_render_machine(struct req *rq, const struct machine *m, struct err *e)
 	bool found = false;
 	char *out = NULL;
 
-	if (db_cluster_get(APP(rq)->db, cid, &c, &found, e) == -1)
+	if (cluster_get(rq, cid, &c, &found, e) == -1)
 		return NULL;
 	if (!found) {
 		err_set(e, ERR_UNAVAILABLE, "cluster %s is not set up", cid);
@@ -559,7 +589,7 @@ api_clusters_talosconfig(struct req *rq, struct resp *rs, struct err *e)
 	int rc = -1;
 
 	if (path_cluster_id(rq, id, e) == -1 ||
-	    db_cluster_get(app->db, id, &c, &found, e) == -1)
+	    cluster_get(rq, id, &c, &found, e) == -1)
 		return -1;
 	if (!found)
 		return err_set(e, ERR_NOT_FOUND, "no such cluster");

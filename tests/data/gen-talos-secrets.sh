@@ -198,11 +198,14 @@ for k in sa lk8s; do
 	openssl pkey -in "$tmp/$k.key" -noout
 done
 for k in os los admin; do
-	head -1 "$tmp/$k.key" | grep -qx -- '-----BEGIN ED25519 PRIVATE KEY-----'
+	head -1 "$tmp/$k.key" |
+	    grep -qx -- '-----BEGIN ED25519 PRIVATE KEY-----'
 	openssl pkey -in "$tmp/$k.key.p8" -noout -text | grep -q '^ED25519'
 done
 for c in os etcd k8s agg los letcd lk8s lagg; do
-	openssl verify -x509_strict -CAfile "$tmp/$c.crt" "$tmp/$c.crt" >/dev/null
+	openssl verify -x509_strict -CAfile "$tmp/$c.crt" "$tmp/$c.crt" \
+	    >/dev/null
 done
 openssl verify -CAfile "$tmp/los.crt" "$tmp/admin.crt" >/dev/null
-echo "wrote $out/secrets.yaml secrets-legacy.yaml secrets-nonca.{crt,key} secrets-values.txt"
+echo "wrote $out: secrets.yaml secrets-legacy.yaml secrets-nonca.crt" \
+    "secrets-nonca.key secrets-values.txt"

@@ -117,6 +117,40 @@ missing_file(void **state)
 	assert_non_null(strstr(msg, "ITL_CONFIG"));
 }
 
+/* Ensure that cluster settings are read and bad values name their place. */
+static void
+clusters_read_and_checked(void **state)
+{
+	static struct cfg_file f;
+	char msg[256], why[128];
+	const struct cfg_cluster *c;
+
+	(void)state;
+	assert_int_equal(parse("clusters:\n  lab:\n    endpoint: https://10.0.0.1:6443\n"
+	    "    talos_version: v1.12.11\n", &f, msg, sizeof(msg)), 0);
+	c = cfg_file_cluster(&f, "lab");
+	assert_non_null(c);
+	assert_string_equal(c->endpoint, "https://10.0.0.1:6443");
+	assert_string_equal(c->talos_version, "v1.12.11");
+	assert_string_equal(c->install_disk, "");
+	assert_null(cfg_file_cluster(&f, "other"));
+	assert_int_equal(parse("clusters:\n  Lab: {}\n", &f, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "clusters.Lab"));
+	assert_int_equal(parse("clusters:\n  lab:\n    colour: red\n", &f, msg,
+	    sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "clusters.lab.colour"));
+	assert_int_equal(cfg_cluster_setting_check("endpoint", "http://x", why,
+	    sizeof(why)), -1);
+	assert_int_equal(cfg_cluster_setting_check("talos_version", "v1.14.0",
+	    why, sizeof(why)), -1);
+	assert_int_equal(cfg_cluster_setting_check("installer_image",
+	    "ghcr.io/siderolabs/installer:v1", why, sizeof(why)), -1);
+	assert_int_equal(cfg_cluster_setting_check("install_disk", "/dev/../x",
+	    why, sizeof(why)), -1);
+	assert_int_equal(cfg_cluster_setting_check("kubernetes_version", "1.34.1",
+	    why, sizeof(why)), 0);
+}
+
 int
 main(void)
 {
@@ -126,6 +160,7 @@ main(void)
 		cmocka_unit_test(rejections_name_the_path),
 		cmocka_unit_test(duplicate_pcr),
 		cmocka_unit_test(missing_file),
+		cmocka_unit_test(clusters_read_and_checked),
 	};
 
 	return cmocka_run_group_tests_name("cfg", tests, NULL, NULL) == 0 ? 0 : 1;

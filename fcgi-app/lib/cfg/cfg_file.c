@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,9 @@ struct reader {
 	char *msg;
 	size_t msg_len;
 };
+
+static int clusters_check(const struct cfg_file *f, char *msg,
+    size_t msg_len);
 
 static const char *const role_names[CFG_ROLE_COUNT] = {
 	"controlplane", "worker-infra", "worker-app"
@@ -206,6 +210,89 @@ read_roles(struct reader *r, struct cfg_file *f)
 }
 
 static int
+read_cluster(struct reader *r, struct cfg_cluster *c, const char *path)
+{
+	static const struct {
+		const char *key;
+		size_t off, size;
+	} fields[] = {
+#define CF(k) { #k, offsetof(struct cfg_cluster, k), \
+	sizeof(((struct cfg_cluster *)0)->k) }
+		CF(endpoint), CF(cluster_name), CF(talos_version),
+		CF(kubernetes_version), CF(installer_image), CF(install_disk),
+#undef CF
+	};
+	char where[256];
+	const char *k, *v;
+	size_t klen, vlen, i;
+
+	if (next(r) == -1)
+		return -1;
+	if (r->ev.type != YAML_MAPPING_START_EVENT)
+		return fail(r, path, "expected a mapping");
+	for (;;) {
+		if (next(r) == -1)
+			return -1;
+		if (r->ev.type == YAML_MAPPING_END_EVENT)
+			return 0;
+		k = scalar(r, &klen);
+		snprintf(where, sizeof(where), "%.160s.%.*s", path,
+		    (int)(klen > 32 ? 32 : klen), is_scalar(r) ? k : "?");
+		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (is_scalar(r) && str_eq(k, klen, fields[i].key))
+				break;
+		if (i == sizeof(fields) / sizeof(fields[0]))
+			return fail(r, where, "unknown key");
+		if (next(r) == -1)
+			return -1;
+		v = scalar(r, &vlen);
+		if (!is_scalar(r) || vlen == 0 ||
+		    str_copy((char *)c + fields[i].off, fields[i].size, v,
+		    vlen) == -1 || memchr(v, '\0', vlen) != NULL)
+			return fail(r, where, "expected a short string");
+	}
+}
+
+static int
+read_clusters(struct reader *r, struct cfg_file *f)
+{
+	char where[128];
+	const char *k;
+	size_t klen, i;
+
+	if (next(r) == -1)
+		return -1;
+	if (r->ev.type != YAML_MAPPING_START_EVENT)
+		return fail(r, "clusters", "expected a mapping");
+	for (;;) {
+		struct cfg_cluster *c;
+
+		if (next(r) == -1)
+			return -1;
+		if (r->ev.type == YAML_MAPPING_END_EVENT)
+			return 0;
+		k = scalar(r, &klen);
+		snprintf(where, sizeof(where), "clusters.%.*s",
+		    (int)(klen > 63 ? 63 : klen), is_scalar(r) ? k : "?");
+		if (!is_scalar(r) || klen == 0 || klen > 63)
+			return fail(r, where, "expected a cluster id");
+		for (i = 0; i < klen; i++)
+			if (!((k[i] >= 'a' && k[i] <= 'z') ||
+			    (k[i] >= '0' && k[i] <= '9') || k[i] == '-'))
+				return fail(r, where, "cluster ids are [a-z0-9-]");
+		if (f->n_clusters >= CFG_CLUSTERS_MAX)
+			return fail(r, "clusters", "too many clusters");
+		c = &f->clusters[f->n_clusters++];
+		str_copy(c->id, sizeof(c->id), k, klen);
+		for (i = 0; i + 1 < f->n_clusters; i++)
+			if (strcmp(f->clusters[i].id, c->id) == 0)
+				return fail(r, where, "duplicate cluster");
+		if (read_cluster(r, c, where) == -1)
+			return -1;
+	}
+}
+
+static int
 read_top(struct reader *r, struct cfg_file *f)
 {
 	const char *k;
@@ -229,6 +316,11 @@ read_top(struct reader *r, struct cfg_file *f)
 		k = scalar(r, &klen);
 		if (is_scalar(r) && str_eq(k, klen, "roles")) {
 			if (read_roles(r, f) == -1)
+				return -1;
+			continue;
+		}
+		if (is_scalar(r) && str_eq(k, klen, "clusters")) {
+			if (read_clusters(r, f) == -1)
 				return -1;
 			continue;
 		}
@@ -299,12 +391,126 @@ cfg_file_load(const char *path, bool required, struct cfg_file *f,
 		goto out;
 	}
 	rc = cfg_file_parse(buf, len, path, f, msg, msg_len);
-	if (rc == 0)
+	if (rc == 0) {
 		snprintf(f->path, sizeof(f->path), "%s", path);
+		rc = clusters_check(f, msg, msg_len);
+	}
 out:
 	close(fd);
 	free(buf);
 	return rc;
+}
+
+static bool
+version_shape(const char *v, bool leading_v)
+{
+	size_t i = 0, dots = 0, len = strlen(v);
+
+	if (leading_v) {
+		if (len < 2 || v[0] != 'v')
+			return false;
+		i = 1;
+	}
+	if (len == i || len > 24)
+		return false;
+	for (; i < len; i++) {
+		if (v[i] == '.')
+			dots++;
+		else if (v[i] < '0' || v[i] > '9')
+			return false;
+	}
+	return dots == 2;
+}
+
+static bool
+name_shape(const char *v)
+{
+	size_t i, len = strlen(v);
+
+	if (len == 0 || len > 63 || v[0] == '-' || v[len - 1] == '-')
+		return false;
+	for (i = 0; i < len; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
+		    v[i] == '-'))
+			return false;
+	return true;
+}
+
+int
+cfg_cluster_setting_check(const char *name, const char *v, char *why,
+    size_t why_len)
+{
+	const char *bad = NULL;
+
+	if (strcmp(name, "endpoint") == 0) {
+		if (strncmp(v, "https://", 8) != 0 || strlen(v) < 9 ||
+		    strpbrk(v, " \"'\\\n") != NULL)
+			bad = "endpoint must be an https url (https://host:6443)";
+	} else if (strcmp(name, "cluster_name") == 0) {
+		if (!name_shape(v))
+			bad = "cluster_name must be [a-z0-9-]";
+	} else if (strcmp(name, "talos_version") == 0) {
+		if (!version_shape(v, true) || (strncmp(v, "v1.12.", 6) != 0 &&
+		    strncmp(v, "v1.13.", 6) != 0))
+			bad = "talos_version must be v1.12.x or v1.13.x";
+	} else if (strcmp(name, "kubernetes_version") == 0) {
+		if (!version_shape(v, false))
+			bad = "kubernetes_version must look like 1.34.1";
+	} else if (strcmp(name, "installer_image") == 0) {
+		if (v[0] == '\0' || strpbrk(v, " \"'\\\n:@") != NULL)
+			bad = "installer_image must be an image name without a tag";
+	} else if (strcmp(name, "install_disk") == 0) {
+		if (strncmp(v, "/dev/", 5) != 0 || strlen(v) < 6 ||
+		    strstr(v, "..") != NULL)
+			bad = "install_disk must be a /dev/ path";
+	} else {
+		bad = "unknown setting";
+	}
+	if (bad == NULL)
+		return 0;
+	snprintf(why, why_len, "%s", bad);
+	return -1;
+}
+
+static int
+clusters_check(const struct cfg_file *f, char *msg, size_t msg_len)
+{
+	static const char *const names[] = { "endpoint", "cluster_name",
+	    "talos_version", "kubernetes_version", "installer_image",
+	    "install_disk" };
+	char why[128];
+	unsigned i;
+	size_t j;
+
+	for (i = 0; i < f->n_clusters; i++) {
+		const struct cfg_cluster *c = &f->clusters[i];
+		const char *vals[] = { c->endpoint, c->cluster_name,
+		    c->talos_version, c->kubernetes_version,
+		    c->installer_image, c->install_disk };
+
+		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++) {
+			if (vals[j][0] == '\0' ||
+			    cfg_cluster_setting_check(names[j], vals[j], why,
+			    sizeof(why)) == 0)
+				continue;
+			snprintf(msg, msg_len, "%s: clusters.%s.%s: %s",
+			    f->path[0] != '\0' ? f->path : "config", c->id,
+			    names[j], why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+const struct cfg_cluster *
+cfg_file_cluster(const struct cfg_file *f, const char *id)
+{
+	unsigned i;
+
+	for (i = 0; i < f->n_clusters; i++)
+		if (strcmp(f->clusters[i].id, id) == 0)
+			return &f->clusters[i];
+	return NULL;
 }
 
 const struct cfg_role *

@@ -47,7 +47,7 @@
 
 /* Talos' CAValidityTime, 87600 h (pkg/machinery/config/generate/secrets). */
 #define CA_VALIDITY_DAYS	3650
-/* notBefore lies this far back, for a node whose clock lags (as talosconfig). */
+/* notBefore lies this far back for a node whose clock lags (as talosconfig) */
 #define CA_BACKDATE_S		300
 /* Random serial: 16 octets like siderolabs/crypto's NewSerialNumber. */
 #define CA_SERIAL_BYTES		16
@@ -123,7 +123,8 @@ struct slot {
 	size_t cap;
 };
 
-#define FIELD(m)	offsetof(struct parsed, m), sizeof(((struct parsed *)0)->m)
+#define FIELD(m) \
+	offsetof(struct parsed, m), sizeof(((struct parsed *)0)->m)
 #define MAP(name, path, parent, opt) \
 	{ name, path, parent, KIND_MAP, opt, P_NONE, 0, 0 }
 
@@ -312,7 +313,7 @@ out:
 	return rc;
 }
 
-/* The NIST name of an EC key's named curve, NULL for others or explicit ones. */
+/* The NIST name of an EC key's named curve; NULL for others, explicit ones. */
 static const char *
 ec_curve(const EVP_PKEY *k)
 {
@@ -347,7 +348,8 @@ ec_curve(const EVP_PKEY *k)
 static bool
 rsa_ok(const EVP_PKEY *k)
 {
-	return EVP_PKEY_is_a(k, "RSA") && EVP_PKEY_get_bits(k) >= RSA_MIN_BITS &&
+	return EVP_PKEY_is_a(k, "RSA") &&
+	    EVP_PKEY_get_bits(k) >= RSA_MIN_BITS &&
 	    EVP_PKEY_get_bits(k) <= RSA_MAX_BITS;
 }
 
@@ -461,7 +463,7 @@ store_secret(struct parse *ps, enum slot_id i, const char *v, size_t len,
 		verr(e, slots[i].path, "not the base64 of 32 bytes");
 		goto out;
 	}
-	/* talosctl < 1.14 wrote cluster.id in base64url; Talos never decodes it */
+	/* talosctl < 1.14 wrote cluster.id in base64url; Talos never decodes */
 	for (j = 0; j < len; j++) {
 		std[j] = v[j];
 		if (v[j] == '+' || v[j] == '/')
@@ -496,7 +498,8 @@ token_valid(const char *v, size_t len)
 	for (j = 0; j < len; j++) {
 		if (j == TOKEN_ID_LEN)
 			continue;
-		if (!((v[j] >= 'a' && v[j] <= 'z') || (v[j] >= '0' && v[j] <= '9')))
+		if (!((v[j] >= 'a' && v[j] <= 'z') ||
+		    (v[j] >= '0' && v[j] <= '9')))
 			return false;
 	}
 	return true;
@@ -845,8 +848,8 @@ check_bundle(struct parse *ps, struct err *e)
 		if (ps->crt[p] == NULL || ps->key[p] == NULL ||
 		    X509_check_private_key(ps->crt[p], ps->key[p]) == 1)
 			continue;
-		return err_set(e, ERR_VALIDATION_FAILED, "%s: does not match %s",
-		    slots[pair_slot(p, false)].path,
+		return err_set(e, ERR_VALIDATION_FAILED,
+		    "%s: does not match %s", slots[pair_slot(p, false)].path,
 		    slots[pair_slot(p, true)].path);
 	}
 	return 0;
@@ -1081,7 +1084,7 @@ key_pem(EVP_PKEY *key, char *dst, size_t cap)
 		    n) <= 0)
 			goto out;
 	} else {
-		/* "type-specific": SEC1 "EC PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY" */
+		/* "type-specific": SEC1 "EC PRIVATE KEY", PKCS#1 "RSA ..." */
 		ec = OSSL_ENCODER_CTX_new_for_pkey(key, EVP_PKEY_KEYPAIR, "PEM",
 		    "type-specific", NULL);
 		if (ec == NULL || OSSL_ENCODER_CTX_get_num_encoders(ec) == 0 ||
@@ -1166,9 +1169,9 @@ talos_secrets_generate(const char *cluster_name, struct talos_secrets *out,
 
 	if (cluster_name != NULL && cluster_name[0] != '\0') {
 		if (!cluster_name_valid(cluster_name)) {
-			err_set(e, ERR_VALIDATION_FAILED, "cluster_name: at most "
-			    "%d printable ascii bytes for the CA subjects",
-			    OU_MAX_BYTES);
+			err_set(e, ERR_VALIDATION_FAILED,
+			    "cluster_name: at most %d printable ascii bytes "
+			    "for the CA subjects", OU_MAX_BYTES);
 			goto out;
 		}
 		ou = cluster_name;
@@ -1316,8 +1319,8 @@ emit_bundle(yaml_emitter_t *em, const struct talos_secrets *s)
 {
 	yaml_event_t ev;
 
-	if (emit(em, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING),
-	    &ev) == -1 ||
+	if (emit(em, yaml_stream_start_event_initialize(&ev,
+	    YAML_UTF8_ENCODING), &ev) == -1 ||
 	    emit(em, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL,
 	    1), &ev) == -1 ||
 	    emit_map_start(em) == -1)
@@ -1405,8 +1408,9 @@ talos_secrets_emit(const struct talos_secrets *s, struct err *e)
 	yaml_emitter_set_width(&em, -1);	/* one line per value */
 	if (emit_bundle(&em, s) == -1 || !yaml_emitter_flush(&em)) {
 		if (k.full)
-			err_set(e, ERR_VALIDATION_FAILED, "secrets.yaml: longer "
-			    "than %d bytes", LIMIT_BODY_BYTES);
+			err_set(e, ERR_VALIDATION_FAILED,
+			    "secrets.yaml: longer than %d bytes",
+			    LIMIT_BODY_BYTES);
 		else
 			err_set(e, ERR_INTERNAL, "internal error");
 		goto out;

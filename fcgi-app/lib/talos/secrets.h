@@ -32,7 +32,8 @@
 
 #include "core/err.h"
 
-#define TALOS_PEM_MAX 8192		/* an RSA-4096 key in PEM is about 3.2 KiB */
+/* A PEM text with its NUL: an RSA-4096 key in PEM is about 3.2 KiB. */
+#define TALOS_PEM_MAX 8192
 #define TALOS_TOKEN_MAX 64
 #define TALOS_B64_32 45			/* base64 of 32 bytes + NUL */
 
