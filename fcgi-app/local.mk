@@ -25,12 +25,14 @@ noinst_LIBRARIES += \
 
 %canon_reldir%_lib_libitlcfg_a_SOURCES = \
 	%reldir%/lib/cfg/cfg.c %reldir%/lib/cfg/cfg.h \
-	%reldir%/lib/cfg/cfg_file.c %reldir%/lib/cfg/cfg_file.h
+	%reldir%/lib/cfg/cfg_file.c %reldir%/lib/cfg/cfg_file.h \
+	%reldir%/lib/cfg/cfg_bundle.c %reldir%/lib/cfg/cfg_bundle.h
 %canon_reldir%_lib_libitlcfg_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 
 %canon_reldir%_lib_libitlverify_a_SOURCES = \
 	%reldir%/lib/verify/digest.c %reldir%/lib/verify/digest.h \
 	%reldir%/lib/verify/ek.c %reldir%/lib/verify/ek.h \
+	%reldir%/lib/verify/ek_chain.c %reldir%/lib/verify/ek_chain.h \
 	%reldir%/lib/verify/makecred.c %reldir%/lib/verify/makecred.h \
 	%reldir%/lib/verify/quote.c %reldir%/lib/verify/quote.h \
 	%reldir%/lib/verify/seal.c %reldir%/lib/verify/seal.h \

@@ -25,6 +25,8 @@
 #include "cfg/cfg.h"
 #include "core/log.h"
 #include "db/db.h"
+#include "cfg/cfg_bundle.h"
+#include "verify/ek_chain.h"
 #include "verify/seal.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -100,6 +102,53 @@ load_keys(const struct cfg *c, struct app *app)
 	app->service_ca_pem = strdup((const char *)ca);
 }
 
+struct anchor_load {
+	struct ek_anchor_set *set;
+	struct err e;
+};
+
+static int
+anchor_add(const uint8_t *der, size_t len, void *ctx)
+{
+	struct anchor_load *l = ctx;
+
+	return ek_anchors_add_der(l->set, der, len, &l->e);
+}
+
+/*
+ * ITL_EK_TRUST=chain: the roots and intermediates of ITL_TPM_CA_BUNDLE,
+ * kept for the process's life. NULL (logged) when the bundle is unusable:
+ * fail closed, the service does not start.
+ */
+static struct ek_anchor_set *
+load_anchors(const struct cfg *c)
+{
+	struct anchor_load l;
+	char msg[256];
+
+	l.set = calloc(1, sizeof(*l.set));
+	if (l.set == NULL)
+		abort();
+	ek_anchors_init(l.set);
+	err_clear(&l.e);
+	if (cfg_bundle_load(c->tpm_ca_bundle, anchor_add, &l, msg,
+	    sizeof(msg)) == -1) {
+		log_err("ITL_TPM_CA_BUNDLE: %s%s%s", msg,
+		    l.e.detail[0] != '\0' ? ": " : "", l.e.detail);
+		goto fail;
+	}
+	if (ek_anchors_n_roots(l.set) == 0) {
+		log_err("ITL_TPM_CA_BUNDLE: %s holds no self-signed root",
+		    c->tpm_ca_bundle);
+		goto fail;
+	}
+	return l.set;
+fail:
+	ek_anchors_release(l.set);
+	free(l.set);
+	return NULL;
+}
+
 static struct db_options
 db_options_of(const struct cfg *c)
 {
@@ -142,10 +191,19 @@ worker_main(int listen_fd, const struct cfg *c)
 		log_warn("no admin token (%s): break-glass access disabled",
 		    c->admin_token_file);
 	load_keys(c, &app);
+	if (c->ek_trust_chain) {
+		app.anchors = load_anchors(c);
+		if (app.anchors == NULL)
+			_exit(3);
+	}
 	rc = http_serve(listen_fd, api_routes, api_n_routes, &api_hooks, &app,
 	    &stop_requested, &worker_busy);
 	db_close(app.db);
 	OPENSSL_cleanse(app.vault_key, sizeof(app.vault_key));
+	if (app.anchors != NULL) {
+		ek_anchors_release(app.anchors);
+		free(app.anchors);
+	}
 	free(app.service_ca_pem);
 	exit(rc == 0 ? 0 : 1);
 }
@@ -198,6 +256,16 @@ preflight(const struct cfg *c)
 	if (rc == -1)
 		log_err("%s", e.detail);
 	db_close(db);
+	if (rc == 0 && c->ek_trust_chain) {
+		struct ek_anchor_set *a = load_anchors(c);
+
+		if (a == NULL)
+			return -1;
+		log_info("ITL_EK_TRUST=chain: %zu roots in %s",
+		    ek_anchors_n_roots(a), c->tpm_ca_bundle);
+		ek_anchors_release(a);
+		free(a);
+	}
 	return rc;
 }
 

@@ -22,7 +22,7 @@ SERVICE_LIBS = fcgi-app/libitlapi.a fcgi-app/lib/libitlhttp.a \
 UNIT_TESTS = tests/unit/test_core tests/unit/test_ek tests/unit/test_db \
 	tests/unit/test_http tests/unit/test_audit tests/unit/test_tpm \
 	tests/unit/test_quote tests/unit/test_makecred tests/unit/test_cfg \
-	tests/unit/test_talos_render
+	tests/unit/test_talos_render tests/unit/test_ek_chain
 TALOS_LIBS = fcgi-app/lib/libitltalos.a fcgi-app/lib/libitlcore.a \
 	$(YAML_LIBS) $(CRYPTO_LIBS)
 VERIFY_LIBS = fcgi-app/lib/libitlverify.a fcgi-app/lib/libitlcore.a \
@@ -48,6 +48,12 @@ check_PROGRAMS += tests/unit/talos_render_tool
 tests_unit_talos_render_tool_SOURCES = tests/unit/talos_render_tool.c
 tests_unit_talos_render_tool_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 tests_unit_talos_render_tool_LDADD = $(TALOS_LIBS)
+
+tests_unit_test_ek_chain_SOURCES = tests/unit/test_ek_chain.c
+tests_unit_test_ek_chain_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_test_ek_chain_LDADD = fcgi-app/lib/libitlverify.a \
+	fcgi-app/lib/libitlcfg.a fcgi-app/lib/libitlcore.a $(CMOCKA_LIBS) \
+	$(TSS2_MU_LIBS) $(CRYPTO_LIBS) $(YAML_LIBS)
 
 tests_unit_test_cfg_SOURCES = tests/unit/test_cfg.c
 tests_unit_test_cfg_CFLAGS = $(UNIT_CFLAGS)
@@ -85,7 +91,7 @@ tests_unit_test_audit_LDADD = $(SERVICE_LIBS) $(CMOCKA_LIBS)
 
 # ---- fuzz targets: replay their seed corpora in make check, or libFuzzer ----
 FUZZ_TARGETS = tests/fuzz/fuzz_ek tests/fuzz/fuzz_request \
-	tests/fuzz/fuzz_tpm_public tests/fuzz/fuzz_quote
+	tests/fuzz/fuzz_tpm_public tests/fuzz/fuzz_quote tests/fuzz/fuzz_ek_chain
 tests_fuzz_fuzz_ek_SOURCES = tests/fuzz/fuzz_ek.c
 tests_fuzz_fuzz_ek_LDADD = fcgi-app/lib/libitlverify.a \
 	fcgi-app/lib/libitlcore.a $(TSS2_MU_LIBS) $(CRYPTO_LIBS)
@@ -95,6 +101,8 @@ tests_fuzz_fuzz_tpm_public_LDADD = $(VERIFY_LIBS)
 tests_fuzz_fuzz_quote_SOURCES = tests/fuzz/fuzz_quote.c
 tests_fuzz_fuzz_quote_CFLAGS = $(AM_CFLAGS) $(TSS2_MU_CFLAGS)
 tests_fuzz_fuzz_quote_LDADD = $(VERIFY_LIBS)
+tests_fuzz_fuzz_ek_chain_SOURCES = tests/fuzz/fuzz_ek_chain.c
+tests_fuzz_fuzz_ek_chain_LDADD = $(VERIFY_LIBS)
 tests_fuzz_fuzz_request_SOURCES = tests/fuzz/fuzz_request.c
 tests_fuzz_fuzz_request_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
 	$(TSS2_MU_CFLAGS)
@@ -106,6 +114,7 @@ tests_fuzz_fuzz_ek_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_request_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_tpm_public_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_quote_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_ek_chain_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 else
 check_PROGRAMS += $(FUZZ_TARGETS)
 TESTS += $(FUZZ_TARGETS)
@@ -113,6 +122,7 @@ tests_fuzz_fuzz_ek_SOURCES += tests/fuzz/replay.c
 tests_fuzz_fuzz_request_SOURCES += tests/fuzz/replay.c
 tests_fuzz_fuzz_tpm_public_SOURCES += tests/fuzz/replay.c
 tests_fuzz_fuzz_quote_SOURCES += tests/fuzz/replay.c
+tests_fuzz_fuzz_ek_chain_SOURCES += tests/fuzz/replay.c
 endif
 
 # ---- integration tests: the stack as its users drive it ----
@@ -131,6 +141,7 @@ INTEGRATION_TESTS = \
 	tests/integration/t0101-tpm-matrix.sh \
 	tests/integration/t0102-reset-counter.sh \
 	tests/integration/t0103-role-policy.sh \
+	tests/integration/t0104-ek-chain.sh \
 	tests/integration/t0200-talos-schema.sh \
 	tests/integration/t0210-config-delivery.sh \
 	tests/integration/t0211-cluster-file.sh \

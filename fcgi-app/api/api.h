@@ -18,6 +18,7 @@
 #include "http/http.h"
 #include "verify/digest.h"
 #include "verify/ek.h"
+#include "verify/ek_chain.h"
 
 #define APP_CA_PEM_MAX 16384
 
@@ -30,6 +31,7 @@ struct app {
 	uint8_t vault_key[32];
 	char vault_key_id[17];
 	char *service_ca_pem;		/* ITL_SERVICE_CA_FILE, NULL when unset */
+	struct ek_anchor_set *anchors;	/* ITL_TPM_CA_BUNDLE with ITL_EK_TRUST=chain */
 };
 
 extern const struct route api_routes[];
@@ -46,11 +48,20 @@ struct ek_in {
 	const char *hw_serial;
 	const char *hw_product;
 	const char *desired_role;	/* validated; default worker-app */
+	const char *trust;		/* "chain" (verified) or "none" */
+	bool needs_known;		/* chain mode, bare key: must be known (§1) */
 };
 
 int ek_in_decode(struct req *rq, json_t *body, struct ek_in *in,
     struct err *e);
 bool role_is_valid(const char *role);
+/*
+ * With ITL_EK_TRUST=chain, a bare public key is accepted only for a machine
+ * an operator imported or whose certificate chained before (§1):
+ * ERR_EK_UNTRUSTED otherwise. found/m: the machine of that EK, if any.
+ */
+int ek_in_trusted(const struct ek_in *in, const struct machine *m,
+    bool found, struct err *e);
 
 /* Optional string member: 0 absent (NULL), -1 wrong type or too long (422). */
 int json_opt_string(json_t *obj, const char *key, size_t max,

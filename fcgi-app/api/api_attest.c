@@ -269,7 +269,7 @@ api_attest_post(struct req *rq, struct resp *rs, struct err *e)
 		goto out_rollback;
 	}
 	if (db_machine_by_fingerprint(app->db, in.ek.fingerprint, &m, &found,
-	    e) == -1)
+	    e) == -1 || ek_in_trusted(&in, &m, found, e) == -1)
 		goto out_rollback;
 	if (proof.has_quote && attest_quote(rq, &m, found, &proof, e) == -1) {
 		if (e->code == ERR_ATTESTATION_FAILED) {

@@ -40,7 +40,8 @@ machine_from_ek(struct machine *m, const struct ek_in *in, int64_t now,
 	/* off the attestation path: only a new machine needs the names */
 	ek_cert_names(&in->ek, m->ek_subject, sizeof(m->ek_subject),
 	    m->ek_issuer, sizeof(m->ek_issuer));
-	snprintf(m->ek_trust, sizeof(m->ek_trust), "none");
+	snprintf(m->ek_trust, sizeof(m->ek_trust), "%s",
+	    in->trust != NULL ? in->trust : "none");
 	snprintf(m->role, sizeof(m->role), "%s", in->desired_role);
 	m->status = status;
 	snprintf(m->registration_path, sizeof(m->registration_path), "%s", path);
@@ -133,7 +134,7 @@ api_register_post(struct req *rq, struct resp *rs, struct err *e)
 	    db_begin(app->db, e) == -1)
 		goto out;
 	if (db_machine_by_fingerprint(app->db, in.ek.fingerprint, &m, &found,
-	    e) == -1)
+	    e) == -1 || ek_in_trusted(&in, &m, found, e) == -1)
 		goto out_rollback;
 	if (found) {
 		if (refuse_known(&m, true, e) == -1)
@@ -187,7 +188,7 @@ api_self_register_post(struct req *rq, struct resp *rs, struct err *e)
 	    db_begin(app->db, e) == -1)
 		goto out;
 	if (db_machine_by_fingerprint(app->db, in.ek.fingerprint, &m, &found,
-	    e) == -1)
+	    e) == -1 || ek_in_trusted(&in, &m, found, e) == -1)
 		goto out_rollback;
 	if (found) {
 		/* known machine: its current record, unchanged */

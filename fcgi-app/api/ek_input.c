@@ -191,5 +191,30 @@ ek_in_decode(struct req *rq, json_t *body, struct ek_in *in, struct err *e)
 	    ek_fingerprint_check(&in->ek, sent, sent_len, json_string_value(fp),
 	    json_string_length(fp), e) == -1)
 		return -1;
+	in->trust = "none";
+	if (!APP(rq)->cfg->ek_trust_chain)
+		return 0;
+	if (!in->ek.has_cert) {
+		in->needs_known = true;
+		return 0;
+	}
+	if (ek_chain_verify(APP(rq)->anchors, in->ek.cert_der,
+	    in->ek.cert_der_len, rq->now, e) == -1)
+		return -1;
+	in->trust = "chain";
 	return 0;
+}
+
+int
+ek_in_trusted(const struct ek_in *in, const struct machine *m, bool found,
+    struct err *e)
+{
+	if (!in->needs_known)
+		return 0;
+	if (found && (strcmp(m->ek_trust, "chain") == 0 ||
+	    strcmp(m->ek_trust, "operator") == 0))
+		return 0;
+	return err_set(e, ERR_EK_UNTRUSTED, "a bare ek public key is accepted "
+	    "only for a machine an operator imported or registered with a "
+	    "trusted certificate (ITL_EK_TRUST=chain)");
 }

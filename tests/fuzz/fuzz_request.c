@@ -34,6 +34,9 @@ fuzz_query(struct req *rq, const uint8_t *data, size_t size)
 	}
 }
 
+static struct cfg fuzz_cfg;		/* defaults: no chain trust */
+static struct app fuzz_app = { .cfg = &fuzz_cfg };
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -45,6 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > LIMIT_BODY_BYTES)
 		return 0;	/* the router refuses larger bodies first */
 	memset(&rq, 0, sizeof(rq));
+	rq.app = &fuzz_app;
 	arena_init(&rq.arena, LIMIT_ARENA_BYTES);
 	err_clear(&e);
 	if (http_json_parse(data, size, &body, &e) == 0) {

@@ -44,6 +44,7 @@ static const struct cfg_setting cfg_settings[] = {
 	{ "ITL_INSTALLER_IMAGE", CFG_STR, 1, 0, "ghcr.io/siderolabs/installer", F(installer_image) },
 	{ "ITL_INSTALL_DISK", CFG_STR, 1, 0, "/dev/sda", F(install_disk) },
 	{ "ITL_FACTORY_URL", CFG_STR, 0, 0, "", F(factory_url) },
+	{ "ITL_TPM_CA_BUNDLE", CFG_STR, 0, 0, "", F(tpm_ca_bundle) },
 	{ "ITL_FACTORY_EXTENSIONS", CFG_STR, 0, 0, "siderolabs/itl-tpm-register", F(factory_extensions) },
 	{ "ITL_WORKERS", CFG_UINT, 0, LIMIT_WORKERS, "0", F(workers) },
 	{ "ITL_NONCE_TTL", CFG_SECONDS, 5, 3600, "60", F(nonce_ttl) },
@@ -233,10 +234,10 @@ cfg_specials(struct cfg *c, char *msg, size_t msg_len)
 	v = getenv("ITL_LOG_LEVEL");
 	c->log_debug = v != NULL && strcmp(v, "debug") == 0;
 	v = getenv("ITL_EK_TRUST");
-	if (v != NULL && v[0] != '\0' && strcmp(v, "none") != 0) {
-		/* fail closed: chain trust is not in this build yet */
-		snprintf(msg, msg_len,
-		    "ITL_EK_TRUST: only \"none\" is supported by this build");
+	c->ek_trust_chain = v != NULL && strcmp(v, "chain") == 0;
+	if (v != NULL && v[0] != '\0' && strcmp(v, "none") != 0 &&
+	    !c->ek_trust_chain) {
+		snprintf(msg, msg_len, "ITL_EK_TRUST: expected none or chain");
 		return -1;
 	}
 	v = getenv("ITL_DUAL_CONTROL_ROLES");
@@ -281,6 +282,13 @@ cfg_load(struct cfg *c, char *msg, size_t msg_len)
 	    c->data_dir, "admin.token", "ITL_ADMIN_TOKEN_FILE", msg,
 	    msg_len) == -1)
 		return -1;
+	if (c->ek_trust_chain && c->tpm_ca_bundle[0] == '\0') {
+		/* fail closed: chain trust without anchors would trust nothing
+		 * or, worse, be mistaken for trust */
+		snprintf(msg, msg_len, "ITL_TPM_CA_BUNDLE: required with "
+		    "ITL_EK_TRUST=chain");
+		return -1;
+	}
 	if (c->vault_key_file[0] == '\0' &&
 	    cfg_derive_path(c->vault_key_file, sizeof(c->vault_key_file),
 	    c->data_dir, "vault.key", "ITL_VAULT_KEY_FILE", msg, msg_len) == -1)

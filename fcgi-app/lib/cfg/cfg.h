@@ -33,6 +33,8 @@ struct cfg {
 	char kubernetes_version[32];		/* ITL_KUBERNETES_VERSION */
 	char installer_image[256];		/* ITL_INSTALLER_IMAGE */
 	char install_disk[128];			/* ITL_INSTALL_DISK */
+	bool ek_trust_chain;			/* ITL_EK_TRUST=chain */
+	char tpm_ca_bundle[CFG_PATH_BYTES];	/* ITL_TPM_CA_BUNDLE */
 	char factory_url[CFG_URL_BYTES];	/* ITL_FACTORY_URL ("" = none) */
 	char factory_extensions[CFG_URL_BYTES];	/* ITL_FACTORY_EXTENSIONS */
 	unsigned workers;			/* ITL_WORKERS */
