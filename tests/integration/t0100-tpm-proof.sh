@@ -107,6 +107,19 @@ before=$(db_digest)
 api POST "/api/v1/machines/$id/ak-activate" "$(with "$body" "{\"ak_public\":\"$(base64 -w0 "$T/plain.pub")\"}")"
 expect_error 422 ak_unacceptable "unrestricted AK"
 expect_eq "$(db_digest)" "$before" "a refused AK changed the database"
+# a restricted signing key that is not fixedTPM (it could be duplicated off the TPM)
+(
+	export TPM2TOOLS_TCTI; TPM2TOOLS_TCTI=$(tcti)
+	tpm2_createprimary -C o -c "$T/prim.ctx" >/dev/null
+	tpm2_create -C "$T/prim.ctx" -G rsa2048:rsassa-sha256:null \
+		-a 'sensitivedataorigin|userwithauth|restricted|sign' \
+		-u "$T/dup.pub" -r "$T/dup.priv" >/dev/null
+	tpm2_flushcontext -t >/dev/null
+) || fail "could not create the duplicable key"
+api POST "/api/v1/machines/$id/ak-activate" "$(with "$body" "{\"ak_public\":\"$(base64 -w0 "$T/dup.pub")\"}")"
+expect_error 422 ak_unacceptable "AK without fixedTPM"
+grep -qi 'fixedtpm' <<<"$(jget .detail)" || fail "the refusal does not name fixedTPM"
+expect_eq "$(db_digest)" "$before" "a refused AK changed the database"
 
 # ---- /attest with a quote ----
 challenge

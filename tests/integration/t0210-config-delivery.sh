@@ -118,6 +118,28 @@ api POST /api/v1/attest "$b2"
 fetch "/$(jget .config_token)"
 expect_status 200 "controlplane config"
 grep -q 'type: controlplane' <<<"$BODY" || fail "controlplane type"
+# the CA keys in the control plane config parse with OpenSSL and carry
+# Talos' PEM types (Ed25519 OS CA, EC Kubernetes/etcd/aggregator, RSA SA)
+printf '%s' "$BODY" >"$T/cp.yaml"
+/usr/bin/python3 - "$T/cp.yaml" "$T" <<'PY' || fail "control plane keys"
+import base64, subprocess, sys, yaml
+docs = list(yaml.safe_load_all(open(sys.argv[1])))
+v1 = [d for d in docs if d and d.get("version") == "v1alpha1"][0]
+keys = {"machine.ca": v1["machine"]["ca"]["key"], "cluster.ca": v1["cluster"]["ca"]["key"],
+        "etcd": v1["cluster"]["etcd"]["ca"]["key"], "aggregator": v1["cluster"]["aggregatorCA"]["key"],
+        "serviceaccount": v1["cluster"]["serviceAccount"]["key"]}
+want = {"machine.ca": "ED25519 PRIVATE KEY", "cluster.ca": "EC PRIVATE KEY", "etcd": "EC PRIVATE KEY",
+        "aggregator": "EC PRIVATE KEY", "serviceaccount": "RSA PRIVATE KEY"}
+for name, b64 in keys.items():
+    pem = base64.b64decode(b64).decode()
+    label = pem.splitlines()[0].replace("-----BEGIN ", "").replace("-----", "")
+    if label != want[name]:
+        sys.exit(f"{name}: {label}")
+    der = base64.b64decode("".join(pem.splitlines()[1:-1]))
+    fmt = ["-inform", "DER"]
+    if subprocess.run(["openssl", "pkey", "-noout"] + fmt, input=der).returncode != 0:
+        sys.exit(f"{name}: openssl cannot parse the key")
+PY
 grep -q 'hostname: cp-1' <<<"$BODY" || fail "hostname (HostnameConfig)"
 
 op GET /api/v1/clusters
