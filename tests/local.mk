@@ -22,7 +22,8 @@ SERVICE_LIBS = fcgi-app/libitlapi.a fcgi-app/lib/libitlhttp.a \
 UNIT_TESTS = tests/unit/test_core tests/unit/test_ek tests/unit/test_db \
 	tests/unit/test_http tests/unit/test_audit tests/unit/test_tpm \
 	tests/unit/test_quote tests/unit/test_makecred tests/unit/test_cfg \
-	tests/unit/test_talos_render tests/unit/test_ek_chain
+	tests/unit/test_talos_render tests/unit/test_ek_chain \
+	tests/unit/test_talos_secrets
 TALOS_LIBS = fcgi-app/lib/libitltalos.a fcgi-app/lib/libitlcore.a \
 	$(YAML_LIBS) $(CRYPTO_LIBS)
 VERIFY_LIBS = fcgi-app/lib/libitlverify.a fcgi-app/lib/libitlcore.a \
@@ -48,6 +49,10 @@ check_PROGRAMS += tests/unit/talos_render_tool
 tests_unit_talos_render_tool_SOURCES = tests/unit/talos_render_tool.c
 tests_unit_talos_render_tool_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 tests_unit_talos_render_tool_LDADD = $(TALOS_LIBS)
+
+tests_unit_test_talos_secrets_SOURCES = tests/unit/test_talos_secrets.c
+tests_unit_test_talos_secrets_CFLAGS = $(UNIT_CFLAGS) $(YAML_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_test_talos_secrets_LDADD = $(TALOS_LIBS) $(CMOCKA_LIBS)
 
 tests_unit_test_ek_chain_SOURCES = tests/unit/test_ek_chain.c
 tests_unit_test_ek_chain_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
@@ -91,7 +96,8 @@ tests_unit_test_audit_LDADD = $(SERVICE_LIBS) $(CMOCKA_LIBS)
 
 # ---- fuzz targets: replay their seed corpora in make check, or libFuzzer ----
 FUZZ_TARGETS = tests/fuzz/fuzz_ek tests/fuzz/fuzz_request \
-	tests/fuzz/fuzz_tpm_public tests/fuzz/fuzz_quote tests/fuzz/fuzz_ek_chain
+	tests/fuzz/fuzz_tpm_public tests/fuzz/fuzz_quote tests/fuzz/fuzz_ek_chain \
+	tests/fuzz/fuzz_talos_secrets
 tests_fuzz_fuzz_ek_SOURCES = tests/fuzz/fuzz_ek.c
 tests_fuzz_fuzz_ek_LDADD = fcgi-app/lib/libitlverify.a \
 	fcgi-app/lib/libitlcore.a $(TSS2_MU_LIBS) $(CRYPTO_LIBS)
@@ -103,6 +109,9 @@ tests_fuzz_fuzz_quote_CFLAGS = $(AM_CFLAGS) $(TSS2_MU_CFLAGS)
 tests_fuzz_fuzz_quote_LDADD = $(VERIFY_LIBS)
 tests_fuzz_fuzz_ek_chain_SOURCES = tests/fuzz/fuzz_ek_chain.c
 tests_fuzz_fuzz_ek_chain_LDADD = $(VERIFY_LIBS)
+tests_fuzz_fuzz_talos_secrets_SOURCES = tests/fuzz/fuzz_talos_secrets.c
+tests_fuzz_fuzz_talos_secrets_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
+tests_fuzz_fuzz_talos_secrets_LDADD = $(TALOS_LIBS)
 tests_fuzz_fuzz_request_SOURCES = tests/fuzz/fuzz_request.c
 tests_fuzz_fuzz_request_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
 	$(TSS2_MU_CFLAGS)
@@ -115,6 +124,7 @@ tests_fuzz_fuzz_request_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_tpm_public_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_quote_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_ek_chain_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_talos_secrets_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 else
 check_PROGRAMS += $(FUZZ_TARGETS)
 TESTS += $(FUZZ_TARGETS)
@@ -123,6 +133,7 @@ tests_fuzz_fuzz_request_SOURCES += tests/fuzz/replay.c
 tests_fuzz_fuzz_tpm_public_SOURCES += tests/fuzz/replay.c
 tests_fuzz_fuzz_quote_SOURCES += tests/fuzz/replay.c
 tests_fuzz_fuzz_ek_chain_SOURCES += tests/fuzz/replay.c
+tests_fuzz_fuzz_talos_secrets_SOURCES += tests/fuzz/replay.c
 endif
 
 # ---- integration tests: the stack as its users drive it ----
