@@ -45,7 +45,7 @@ static const struct cfg_setting cfg_settings[] = {
 	{ "ITL_INSTALL_DISK", CFG_STR, 1, 0, "/dev/sda", F(install_disk) },
 	{ "ITL_FACTORY_URL", CFG_STR, 0, 0, "", F(factory_url) },
 	{ "ITL_TPM_CA_BUNDLE", CFG_STR, 0, 0, "", F(tpm_ca_bundle) },
-	{ "ITL_FACTORY_EXTENSIONS", CFG_STR, 0, 0, "siderolabs/itl-tpm-register", F(factory_extensions) },
+	{ "ITL_FACTORY_EXTENSIONS", CFG_STR, 0, 0, "", F(factory_extensions) },
 	{ "ITL_WORKERS", CFG_UINT, 0, LIMIT_WORKERS, "0", F(workers) },
 	{ "ITL_NONCE_TTL", CFG_SECONDS, 5, 3600, "60", F(nonce_ttl) },
 	{ "ITL_NONCE_MAX_OUTSTANDING", CFG_UINT, 1, 10000000, "100000", F(nonce_max_outstanding) },

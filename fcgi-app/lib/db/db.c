@@ -42,6 +42,17 @@ db_fail(struct db *db, int rc, const char *what, struct err *e)
 	return err_set(e, ERR_INTERNAL, "internal error");
 }
 
+int
+db_step_done(struct db *db, sqlite3_stmt *st, const char *what, struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, what, e);
+	return 0;
+}
+
 static int
 db_exec(struct db *db, const char *sql, struct err *e)
 {

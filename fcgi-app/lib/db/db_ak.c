@@ -53,17 +53,6 @@ static const char sql_del_att[] =
     "DELETE FROM attestations WHERE machine_id = ?1";
 
 static int
-step_done(struct db *db, sqlite3_stmt *st, const char *what, struct err *e)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, what, e);
-	return 0;
-}
-
-static int
 blob_copy(sqlite3_stmt *st, int i, uint8_t *out, size_t cap, size_t *len)
 {
 	int n = sqlite3_column_bytes(st, i);
@@ -119,7 +108,7 @@ db_ak_set(struct db *db, const char *machine_id, const struct ak_row *r,
 	sqlite3_bind_text(st, 3, r->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, r->alg, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, r->activated_at);
-	return step_done(db, st, "ak set", e);
+	return db_step_done(db, st, "ak set", e);
 }
 
 int
@@ -138,7 +127,7 @@ db_activation_insert(struct db *db, const char *id, const char *machine_id,
 	sqlite3_bind_text(st, 6, r->secret_sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, now);
 	sqlite3_bind_int64(st, 8, expires_at);
-	return step_done(db, st, "activation insert", e);
+	return db_step_done(db, st, "activation insert", e);
 }
 
 int
@@ -186,7 +175,7 @@ db_activation_take(struct db *db, const char *id, const char *machine_id,
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	if (step_done(db, st, "activation use", e) == -1)
+	if (db_step_done(db, st, "activation use", e) == -1)
 		return -1;
 	if (sqlite3_changes(db_handle(db)) != 1)
 		return err_set(e, ERR_ACTIVATION_FAILED,
@@ -203,7 +192,7 @@ db_activation_purge(struct db *db, int64_t cutoff, int64_t *n, struct err *e)
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, cutoff);
-	if (step_done(db, st, "activation purge", e) == -1)
+	if (db_step_done(db, st, "activation purge", e) == -1)
 		return -1;
 	*n = sqlite3_changes(db_handle(db));
 	return 0;
@@ -246,7 +235,7 @@ by_machine(struct db *db, const char *sql, const char *machine_id,
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, machine_id, -1, SQLITE_STATIC);
-	return step_done(db, st, what, e);
+	return db_step_done(db, st, what, e);
 }
 
 int
@@ -267,7 +256,7 @@ db_policy_put(struct db *db, const char *machine_id, const char *pcr,
 	sqlite3_bind_text(st, 2, pcr, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, source, -1, SQLITE_STATIC);
-	return step_done(db, st, "policy put", e);
+	return db_step_done(db, st, "policy put", e);
 }
 
 int
@@ -307,14 +296,14 @@ db_attestation_add(struct db *db, const char *machine_id, int64_t now,
 	sqlite3_bind_int64(st, 3, reset_count);
 	sqlite3_bind_int64(st, 4, restart_count);
 	sqlite3_bind_int64(st, 5, clock);
-	if (step_done(db, st, "attestation add", e) == -1)
+	if (db_step_done(db, st, "attestation add", e) == -1)
 		return -1;
 	st = db_stmt(db, sql_att_trim, e);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, machine_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, LIMIT_ATTESTATION_HISTORY);
-	return step_done(db, st, "attestation trim", e);
+	return db_step_done(db, st, "attestation trim", e);
 }
 
 int

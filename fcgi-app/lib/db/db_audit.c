@@ -48,7 +48,6 @@ int
 db_audit_insert(struct db *db, const struct audit_row *r, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_insert, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
@@ -60,11 +59,7 @@ db_audit_insert(struct db *db, const struct audit_row *r, struct err *e)
 	sqlite3_bind_text(st, 6, r->detail, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, r->prev_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, r->hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "audit insert", e);
-	return 0;
+	return db_step_done(db, st, "audit insert", e);
 }
 
 static const char *

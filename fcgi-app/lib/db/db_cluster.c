@@ -81,7 +81,6 @@ int
 db_cluster_put(struct db *db, const struct cluster *c, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_put, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
@@ -94,11 +93,7 @@ db_cluster_put(struct db *db, const struct cluster *c, struct err *e)
 	sqlite3_bind_text(st, 7, c->install_disk, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, c->created_at);
 	sqlite3_bind_int64(st, 9, c->updated_at);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "cluster put", e);
-	return 0;
+	return db_step_done(db, st, "cluster put", e);
 }
 
 int
@@ -129,7 +124,6 @@ db_cluster_secrets_put(struct db *db, const char *id,
     const struct cluster_sealed *s, int64_t now, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_secrets_put, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
@@ -139,11 +133,7 @@ db_cluster_secrets_put(struct db *db, const char *id,
 	sqlite3_bind_blob(st, 4, s->ct, (int)s->ct_len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, s->source, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "cluster secrets put", e);
-	return 0;
+	return db_step_done(db, st, "cluster secrets put", e);
 }
 
 int

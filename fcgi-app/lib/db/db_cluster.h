@@ -12,7 +12,8 @@
 #include "core/err.h"
 #include "db/db.h"
 
-#define CLUSTER_SECRETS_MAX (64 * 1024)
+/* a bundle of LIMIT_BODY_BYTES plus the seal tag */
+#define CLUSTER_SECRETS_MAX (64 * 1024 + 64)
 
 struct cluster {
 	char id[64];

@@ -180,7 +180,6 @@ db_machine_insert(struct db *db, struct machine *m,
     const struct machine_ek *ek, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_insert, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
@@ -207,10 +206,8 @@ db_machine_insert(struct db *db, struct machine *m,
 	sqlite3_bind_text(st, 17, m->registration_path, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 18, m->registered_at);
 	bind_time(st, 19, m->last_seen_at);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "machine insert", e);
+	if (db_step_done(db, st, "machine insert", e) == -1)
+		return -1;
 	m->seq = sqlite3_last_insert_rowid(db_handle(db));
 	return 0;
 }
@@ -219,7 +216,6 @@ int
 db_machine_update(struct db *db, const struct machine *m, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_update, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
@@ -249,27 +245,18 @@ db_machine_update(struct db *db, const struct machine *m, struct err *e)
 	sqlite3_bind_int64(st, 22, m->config_generation);
 	sqlite3_bind_int64(st, 23, m->config_delivered_generation);
 	bind_time(st, 24, m->config_delivered_at);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "machine update", e);
-	return 0;
+	return db_step_done(db, st, "machine update", e);
 }
 
 int
 db_machine_delete(struct db *db, const char *id, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_delete, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "machine delete", e);
-	return 0;
+	return db_step_done(db, st, "machine delete", e);
 }
 
 int

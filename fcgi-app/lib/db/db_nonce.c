@@ -26,7 +26,6 @@ db_nonce_insert(struct db *db, const char *id,
     struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_insert, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
@@ -34,11 +33,7 @@ db_nonce_insert(struct db *db, const char *id,
 	sqlite3_bind_blob(st, 2, value, NONCE_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, expires_at);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "nonce insert", e);
-	return 0;
+	return db_step_done(db, st, "nonce insert", e);
 }
 
 int
@@ -98,10 +93,8 @@ db_nonce_consume(struct db *db, const char *id, int64_t now,
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "nonce use", e);
+	if (db_step_done(db, st, "nonce use", e) == -1)
+		return -1;
 	if (sqlite3_changes(db_handle(db)) != 1)
 		return err_set(e, ERR_NONCE_REPLAYED, "nonce was already used");
 	return 0;
@@ -111,15 +104,12 @@ int
 db_nonce_purge(struct db *db, int64_t cutoff, int64_t *n, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_purge, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, cutoff);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "nonce purge", e);
+	if (db_step_done(db, st, "nonce purge", e) == -1)
+		return -1;
 	*n = sqlite3_changes(db_handle(db));
 	return 0;
 }

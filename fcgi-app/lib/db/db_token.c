@@ -68,17 +68,12 @@ db_token_mark_used(struct db *db, const char *token_sha256_hex, int64_t now,
     struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_mark_used, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, token_sha256_hex, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "token use", e);
-	return 0;
+	return db_step_done(db, st, "token use", e);
 }
 
 static const char *
@@ -93,17 +88,14 @@ db_token_issue(struct db *db, const char *token_sha256_hex,
     int64_t now, int64_t expires_at, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_supersede_kind, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, machine_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, token_kind_name(kind), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "token supersede", e);
+	if (db_step_done(db, st, "token supersede", e) == -1)
+		return -1;
 	st = db_stmt(db, sql_insert, e);
 	if (st == NULL)
 		return -1;
@@ -113,11 +105,7 @@ db_token_issue(struct db *db, const char *token_sha256_hex,
 	sqlite3_bind_int64(st, 4, generation);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, expires_at);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "token insert", e);
-	return 0;
+	return db_step_done(db, st, "token insert", e);
 }
 
 static int
@@ -125,18 +113,13 @@ db_token_by_machine(struct db *db, const char *sql, const char *machine_id,
     int64_t now, bool bind_now, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, machine_id, -1, SQLITE_STATIC);
 	if (bind_now)
 		sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "token update", e);
-	return 0;
+	return db_step_done(db, st, "token update", e);
 }
 
 int
@@ -158,15 +141,12 @@ int
 db_token_purge(struct db *db, int64_t cutoff, int64_t *n, struct err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_purge, e);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, cutoff);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, "token purge", e);
+	if (db_step_done(db, st, "token purge", e) == -1)
+		return -1;
 	*n = sqlite3_changes(db_handle(db));
 	return 0;
 }

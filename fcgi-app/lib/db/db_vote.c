@@ -33,17 +33,6 @@ static const char sql_purge[] =
     "expires_at < ?1) OR consumed_at < ?1";
 
 static int
-db_vote_done(struct db *db, sqlite3_stmt *st, const char *what, struct err *e)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, rc, what, e);
-	return 0;
-}
-
-static int
 db_vote_count(struct db *db, sqlite3_stmt *st, int64_t *n, struct err *e)
 {
 	int rc = sqlite3_step(st);
@@ -73,7 +62,7 @@ db_vote_insert(struct db *db, const char *machine_id, const struct vote *v,
 	sqlite3_bind_text(st, 7, v->install_disk, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, v->created_at);
 	sqlite3_bind_int64(st, 9, v->expires_at);
-	return db_vote_done(db, st, "vote insert", e);
+	return db_step_done(db, st, "vote insert", e);
 }
 
 int
@@ -122,7 +111,7 @@ db_vote_consume(struct db *db, const char *machine_id, int64_t now,
 		return -1;
 	sqlite3_bind_text(st, 1, machine_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	return db_vote_done(db, st, "vote consume", e);
+	return db_step_done(db, st, "vote consume", e);
 }
 
 int
@@ -167,7 +156,7 @@ db_vote_delete_machine(struct db *db, const char *machine_id, struct err *e)
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, machine_id, -1, SQLITE_STATIC);
-	return db_vote_done(db, st, "vote delete", e);
+	return db_step_done(db, st, "vote delete", e);
 }
 
 int
@@ -178,7 +167,7 @@ db_vote_purge(struct db *db, int64_t cutoff, int64_t *n, struct err *e)
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, cutoff);
-	if (db_vote_done(db, st, "vote purge", e) == -1)
+	if (db_step_done(db, st, "vote purge", e) == -1)
 		return -1;
 	*n = sqlite3_changes(db_handle(db));
 	return 0;

@@ -482,7 +482,6 @@ secrets_check(const struct talos_secrets *s, bool cp, struct err *e)
 		{ s->k8s_serviceaccount.key, true, "the service account key" },
 		{ s->etcd.crt, true, "the etcd ca certificate" },
 		{ s->etcd.key, true, "the etcd ca key" },
-		{ s->secretbox_secret, true, "the secretbox secret" },
 	};
 	size_t i;
 
@@ -490,6 +489,10 @@ secrets_check(const struct talos_secrets *s, bool cp, struct err *e)
 		if ((cp || !need[i].cp_only) && need[i].v[0] == '\0')
 			return err_set(e, ERR_UNAVAILABLE,
 			    "cluster secrets lack %s", need[i].what);
+	/* bundles of Talos <= 1.2 carry aescbc instead of secretbox */
+	if (cp && s->secretbox_secret[0] == '\0' && s->aescbc_secret[0] == '\0')
+		return err_set(e, ERR_UNAVAILABLE, "cluster secrets lack the "
+		    "secretbox (or aescbc) encryption secret");
 	return 0;
 }
 
@@ -721,8 +724,10 @@ emit_cluster(struct yw *w, const struct talos_cluster *c,
 	yw_kv_list1(w, "serviceSubnets", "10.96.0.0/12");
 	yw_map_end(w);
 	yw_kv(w, "token", s->bootstrap_token);
-	if (cp)
+	if (cp && s->secretbox_secret[0] != '\0')
 		yw_kv(w, "secretboxEncryptionSecret", s->secretbox_secret);
+	else if (cp)
+		yw_kv(w, "aescbcEncryptionSecret", s->aescbc_secret);
 	yw_pair(w, "ca", s->k8s.crt, cp ? s->k8s.key : NULL);
 	if (cp) {
 		yw_pair(w, "aggregatorCA", s->k8s_aggregator.crt,
