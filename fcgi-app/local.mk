@@ -91,6 +91,7 @@ CLEANFILES += %reldir%/lib/db/schema_sql.c
 	%reldir%/api/api_health.c %reldir%/api/api_machines.c \
 	%reldir%/api/api_register.c %reldir%/api/audit.c %reldir%/api/auth.c \
 	%reldir%/api/ek_input.c %reldir%/api/machine_json.c %reldir%/api/proof.c \
+	%reldir%/api/metrics.c %reldir%/api/metrics.h \
 	%reldir%/api/routes.c %reldir%/api/token.c
 %canon_reldir%_libitlapi_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) \
 	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(TSS2_MU_CFLAGS) $(YAML_CFLAGS)

@@ -160,6 +160,8 @@ db_options_of(const struct cfg *c)
 	return o;
 }
 
+static struct metrics *shared_metrics;	/* made before the first fork */
+
 static void
 worker_main(int listen_fd, const struct cfg *c)
 {
@@ -181,6 +183,7 @@ worker_main(int listen_fd, const struct cfg *c)
 		_exit(0);
 	memset(&app, 0, sizeof(app));
 	app.cfg = c;
+	app.metrics = shared_metrics;
 	err_clear(&e);
 	app.db = db_open(c->db_path, &o, &e);
 	if (app.db == NULL) {
@@ -376,6 +379,9 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	shared_metrics = metrics_create(api_n_routes);
+	if (shared_metrics == NULL)
+		log_warn("no shared memory for metrics: counters disabled");
 	for (i = 0; i < c.workers; i++)
 		pids[i] = worker_spawn(fd, &c);
 	log_info("serving on %s with %u workers", c.socket_path, c.workers);

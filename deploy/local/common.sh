@@ -6,7 +6,7 @@ ITL_APT_PACKAGES="build-essential autoconf automake libtool pkg-config
  libfcgi-dev libsqlite3-dev sqlite3 libssl-dev openssl libjansson-dev
  libyaml-dev libtss2-dev libcmocka-dev libcurl4-openssl-dev nginx curl jq
  swtpm swtpm-tools tpm2-tools xxd iproute2 util-linux clang python3
- python3-yaml python3-jsonschema"
+ python3-yaml python3-jsonschema python3-prometheus-client"
 
 itl_log() { printf '%s\n' "$*" >&2; }
 

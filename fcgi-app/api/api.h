@@ -19,6 +19,7 @@
 #include "verify/digest.h"
 #include "verify/ek.h"
 #include "verify/ek_chain.h"
+#include "api/metrics.h"
 
 #define APP_CA_PEM_MAX 16384
 
@@ -32,6 +33,7 @@ struct app {
 	char vault_key_id[17];
 	char *service_ca_pem;		/* ITL_SERVICE_CA_FILE, NULL when unset */
 	struct ek_anchor_set *anchors;	/* ITL_TPM_CA_BUNDLE with ITL_EK_TRUST=chain */
+	struct metrics *metrics;	/* shared by every worker; may be NULL */
 };
 
 extern const struct route api_routes[];

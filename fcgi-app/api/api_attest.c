@@ -275,7 +275,11 @@ api_attest_post(struct req *rq, struct resp *rs, struct err *e)
 		if (e->code == ERR_ATTESTATION_FAILED) {
 			struct err why = *e;
 
-			attest_refuse(rq, &in, &m, found, &why, e);
+			if (attest_refuse(rq, &in, &m, found, &why, e) == -1 &&
+			    e->code == ERR_ATTESTATION_FAILED) {
+				metrics_count(app->metrics, M_ATTEST_FAILED);
+				metrics_failure(app->metrics, e->reason);
+			}
 		}
 		goto out_rollback;	/* a no-op after attest_refuse's commit */
 	}
@@ -291,6 +295,9 @@ api_attest_post(struct req *rq, struct resp *rs, struct err *e)
 	}
 	if (db_commit(app->db, e) == -1)
 		goto out_rollback;
+	metrics_count(app->metrics, M_ATTEST_OK);
+	if (!found)
+		metrics_count(app->metrics, M_REG_ATTEST);
 	rc = resp_json_new(rs, 200, attest_json(&m, &o, app->cfg->poll_after_s),
 	    e);
 	goto out;

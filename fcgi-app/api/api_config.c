@@ -31,8 +31,10 @@ config_pending(struct req *rq, struct resp *rs, struct err *e)
 		return -1;
 	rc = resp_text(rs, 200, "application/yaml", yaml, strlen(yaml), e);
 	free(yaml);
-	if (rc == 0)
+	if (rc == 0) {
 		resp_add_header(rs, "X-ITL-Config", "pending");
+		metrics_count(app->metrics, M_DELIVERY_PENDING);
+	}
 	return rc;
 }
 
@@ -119,8 +121,10 @@ api_config_token_get(struct req *rq, struct resp *rs, struct err *e)
 	    db_commit(app->db, e) == -1)
 		goto out_rollback;
 	rc = resp_text(rs, 200, "application/yaml", yaml, strlen(yaml), e);
-	if (rc == 0)
+	if (rc == 0) {
 		resp_add_header(rs, "X-ITL-Config", "full");
+		metrics_count(app->metrics, M_DELIVERY_FULL);
+	}
 	goto out;
 out_rollback:
 	db_rollback(app->db);

@@ -38,6 +38,12 @@ api_readyz_get(struct req *rq, struct resp *rs, struct err *e)
 	    e);
 }
 
+static const char *
+route_label(size_t i)
+{
+	return api_routes[i].pattern;
+}
+
 int
 api_metrics_get(struct req *rq, struct resp *rs, struct err *e)
 {
@@ -64,7 +70,10 @@ api_metrics_get(struct req *rq, struct resp *rs, struct err *e)
 	    "# TYPE itl_nonces_outstanding gauge\n"
 	    "itl_nonces_outstanding %lld\n", (long long)audit,
 	    (long long)nonces);
-	rc = b.p == NULL ? err_set(e, ERR_INTERNAL, "internal error") :
+	if (metrics_render(app->metrics, &b, route_label) == -1)
+		buf_clear(&b);
+	rc = b.p == NULL || b.len == 0 ?
+	    err_set(e, ERR_INTERNAL, "internal error") :
 	    resp_text(rs, 200, "text/plain; version=0.0.4", b.p, b.len, e);
 	buf_release(&b);
 	return rc;

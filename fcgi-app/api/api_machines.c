@@ -578,6 +578,7 @@ api_machines_approve(struct req *rq, struct resp *rs, struct err *e)
 		goto out_rollback;
 	if (db_commit(app->db, e) == -1)
 		goto out_rollback;
+	metrics_count(app->metrics, M_APPROVALS);
 	out = machine_detail_json(&c.m);
 	if (boot_url != NULL) {
 		const char *iso, *why;
@@ -686,6 +687,7 @@ api_machines_import(struct req *rq, struct resp *rs, struct err *e)
 	    rq->actor, &m, e) == -1 ||
 	    db_commit(app->db, e) == -1)
 		goto out_rollback;
+	metrics_count(app->metrics, M_REG_IMPORT);
 	rc = resp_json_new(rs, 200, machine_detail_json(&m), e);
 	goto out;
 out_rollback:

@@ -152,6 +152,8 @@ api_register_post(struct req *rq, struct resp *rs, struct err *e)
 	if (token_issue(rq, &m, TOKEN_BOOT, token, &url, e) == -1 ||
 	    db_commit(app->db, e) == -1)
 		goto out_rollback;
+	if (!found)
+		metrics_count(app->metrics, M_REG_USB);
 	/* after the commit: the machine is stored whatever the factory does */
 	iso_for(rq, url, &iso, &iso_err);
 	out = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s}",
@@ -202,6 +204,7 @@ api_self_register_post(struct req *rq, struct resp *rs, struct err *e)
 	if (machine_create(rq, &in, MS_PENDING_APPROVAL, "self", NULL,
 	    "machine", &m, e) == -1 || db_commit(app->db, e) == -1)
 		goto out_rollback;
+	metrics_count(app->metrics, M_REG_SELF);
 	rc = resp_json_new(rs, 200, registration_json(&m,
 	    "machine registered; awaiting operator approval",
 	    app->cfg->poll_after_s), e);

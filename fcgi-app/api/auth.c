@@ -162,9 +162,11 @@ api_authorize(struct req *rq, enum auth_role need, struct err *e)
 static void
 api_observe(struct req *rq, const struct resp *rs, double seconds)
 {
-	(void)rq;
-	(void)rs;
-	(void)seconds;	/* per-route metrics come with the metrics issue */
+	size_t route = rq->route != NULL ?
+	    (size_t)(rq->route - api_routes) : api_n_routes;
+
+	if (rq->app != NULL)
+		metrics_request(APP(rq)->metrics, route, rs->status, seconds);
 }
 
 const struct http_hooks api_hooks = {
