@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,9 +235,26 @@ bind_socket(const struct cfg *c)
 		log_err("cannot bind %s", c->socket_path);
 		return -1;
 	}
-	/* nginx's workers may run as another user: the run directory guards it */
-	if (chmod(c->socket_path, 0666) == -1)
-		log_warn("chmod %s: %s", c->socket_path, strerror(errno));
+	/*
+	 * Only nginx may connect: a client of the socket chooses every FastCGI
+	 * param, SSL_CLIENT_VERIFY included. nginx's workers reach it through
+	 * ITL_SOCKET_GROUP (its group, e.g. www-data) and ITL_SOCKET_MODE.
+	 */
+	if (c->socket_group[0] != '\0') {
+		struct group *g = getgrnam(c->socket_group);
+
+		if (g == NULL || chown(c->socket_path, (uid_t)-1, g->gr_gid) == -1) {
+			log_err("ITL_SOCKET_GROUP %s: cannot give %s to it",
+			    c->socket_group, c->socket_path);
+			close(fd);
+			return -1;
+		}
+	}
+	if (chmod(c->socket_path, (mode_t)c->socket_mode) == -1) {
+		log_err("chmod %s: %s", c->socket_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 

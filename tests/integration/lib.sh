@@ -91,6 +91,8 @@ stack_start() {
 	PORT=$(free_port)
 	export ITL_DATA_DIR=$T/data ITL_SOCKET=$T/run/itl.sock
 	export ITL_WORKERS=${ITL_WORKERS:-2}
+	# nginx's workers run as www-data when the tests run as root
+	[ "$(id -u)" = 0 ] && export ITL_SOCKET_GROUP=www-data
 	export ITL_SERVICE_URL=https://127.0.0.1:$PORT
 	mkdir -p "$T/run" && chmod 755 "$T/run"
 	"$MAINT" init >"$T/init.log"

@@ -28,6 +28,13 @@ grep -qi '^x-request-id: [0-9a-f]\{32\}' <<<"$hdr" || fail "no X-Request-Id head
 hdr=$(curl -sS --cacert "$T/tls/server.crt" -D - -o /dev/null "$BASE/api/v1/x")
 grep -qi '^x-request-id:' <<<"$hdr" || fail "no X-Request-Id on an error"
 
+# only nginx reaches the FastCGI socket (a client of it picks every param)
+expect_eq "$(stat -c %a "$ITL_SOCKET")" 660 "socket mode"
+[ "$(id -u)" != 0 ] || expect_eq "$(stat -c %G "$ITL_SOCKET")" www-data "socket group"
+if ITL_SOCKET_MODE=0666 "$ATTESTD" --check-config >/dev/null 2>&1; then
+	fail "a world-accessible socket mode was accepted"
+fi
+
 # /readyz names the failing check: remove the admin token and restart
 rm -f "$ITL_DATA_DIR/admin.token"
 kill -TERM "$ATTESTD_PID"; wait "$ATTESTD_PID" || true

@@ -33,6 +33,8 @@ static const struct cfg_setting cfg_settings[] = {
 	{ "ITL_DATA_DIR", CFG_STR, 1, 0, "./var", F(data_dir) },
 	{ "ITL_DB", CFG_STR, 0, 0, "", F(db_path) },
 	{ "ITL_SOCKET", CFG_STR, 0, 0, "", F(socket_path) },
+	{ "ITL_SOCKET_MODE", CFG_SPECIAL, 0, 0, "0660", 0, 0 },
+	{ "ITL_SOCKET_GROUP", CFG_STR, 0, 0, "", F(socket_group) },
 	{ "ITL_ADMIN_TOKEN_FILE", CFG_STR, 0, 0, "", F(admin_token_file) },
 	{ "ITL_SERVICE_URL", CFG_STR, 1, 0, "https://127.0.0.1:8443", F(service_url) },
 	{ "ITL_ISO_URL", CFG_STR, 0, 0, "", F(iso_url) },
@@ -219,6 +221,24 @@ cfg_specials(struct cfg *c, char *msg, size_t msg_len)
 	} else {
 		snprintf(msg, msg_len, "ITL_DB_SYNCHRONOUS: expected FULL or NORMAL");
 		return -1;
+	}
+	/*
+	 * Whoever can connect to the FastCGI socket can send any param,
+	 * SSL_CLIENT_VERIFY included: only nginx may. Octal, no world bits.
+	 */
+	v = getenv("ITL_SOCKET_MODE");
+	if (v == NULL || v[0] == '\0')
+		v = "0660";
+	{
+		char *end = NULL;
+		unsigned long mode = strtoul(v, &end, 8);
+
+		if (end == v || *end != '\0' || mode > 0777 || (mode & 07) != 0) {
+			snprintf(msg, msg_len, "ITL_SOCKET_MODE: expected an "
+			    "octal mode without access for others (0660)");
+			return -1;
+		}
+		c->socket_mode = (unsigned)mode;
 	}
 	v = getenv("ITL_PCR_POLICY");
 	if (v == NULL || v[0] == '\0' || strcmp(v, "tofu") == 0) {

@@ -23,6 +23,8 @@ struct cfg {
 	char data_dir[CFG_PATH_BYTES];		/* ITL_DATA_DIR */
 	char db_path[CFG_PATH_BYTES];		/* ITL_DB (sqlite:PATH or PATH) */
 	char socket_path[CFG_PATH_BYTES];	/* ITL_SOCKET */
+	unsigned socket_mode;			/* ITL_SOCKET_MODE (octal) */
+	char socket_group[64];			/* ITL_SOCKET_GROUP ("" = keep) */
 	char admin_token_file[CFG_PATH_BYTES];	/* ITL_ADMIN_TOKEN_FILE */
 	char service_url[CFG_URL_BYTES];	/* ITL_SERVICE_URL */
 	char iso_url[CFG_URL_BYTES];		/* ITL_ISO_URL ("" = unset) */
