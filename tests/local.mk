@@ -157,7 +157,8 @@ INTEGRATION_TESTS = \
 	tests/integration/t0210-config-delivery.sh \
 	tests/integration/t0211-cluster-file.sh \
 	tests/integration/t0220-image-factory.sh \
-	tests/integration/t0300-metrics.sh
+	tests/integration/t0300-metrics.sh \
+	tests/integration/t0400-deploy.sh
 TESTS += $(INTEGRATION_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(BASH)
