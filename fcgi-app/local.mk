@@ -56,7 +56,8 @@ nodist_%canon_reldir%_lib_libitldb_a_SOURCES = %reldir%/lib/db/schema_sql.c
 # The migrations of schema/ are compiled in, so binaries and schema agree.
 SCHEMA_FILES = $(top_srcdir)/schema/0001-initial.sql \
 	$(top_srcdir)/schema/0002-tpm-proof.sql \
-	$(top_srcdir)/schema/0003-clusters.sql
+	$(top_srcdir)/schema/0003-clusters.sql \
+	$(top_srcdir)/schema/0004-vote-cluster.sql
 EXTRA_DIST += $(SCHEMA_FILES) %reldir%/lib/db/gen-schema.sh
 BUILT_SOURCES = %reldir%/lib/db/schema_sql.c
 CLEANFILES += %reldir%/lib/db/schema_sql.c

@@ -262,6 +262,10 @@ ak_activate_finish(struct req *rq, struct resp *rs, json_t *body,
 	    secret, sizeof(secret), &secret_len) == -1)
 		return err_set(e, ERR_VALIDATION_FAILED,
 		    "secret must be base64");
+	/* §4.2: a quote without a nonce only when ITL_REQUIRE_NONCE=false */
+	if (proof.has_quote && app->cfg->require_nonce && proof.nonce_id == NULL)
+		return err_set(e, ERR_NONCE_REQUIRED, "nonce_id is required "
+		    "with a quote (ITL_REQUIRE_NONCE)");
 	if (db_begin(app->db, e) == -1)
 		return -1;
 	if (ak_machine(rq, &m, e) == -1 ||

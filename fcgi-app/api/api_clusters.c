@@ -154,10 +154,14 @@ cluster_defaults(struct req *rq, const char *id, struct cluster *c)
 	c->created_at = rq->now;
 }
 
-/* Settings from a JSON body; absent fields keep their value. */
+/*
+ * Settings from a JSON body; absent fields keep their value. When applied
+ * is not NULL, the accepted settings are added to it (for the audit entry:
+ * never the raw body).
+ */
 static int
 cluster_settings_decode(struct req *rq, json_t *body, struct cluster *c,
-    struct err *e)
+    json_t *applied, struct err *e)
 {
 	static const struct {
 		const char *name;
@@ -186,6 +190,9 @@ cluster_settings_decode(struct req *rq, json_t *body, struct cluster *c,
 		    sizeof(why)) == -1)
 			return err_set(e, ERR_VALIDATION_FAILED, "%s", why);
 		snprintf((char *)c + fields[i].off, fields[i].size, "%s", v);
+		if (applied != NULL)
+			json_object_set_new(applied, fields[i].name,
+			    json_string(v));
 	}
 	return 0;
 }
@@ -371,7 +378,7 @@ api_clusters_bootstrap(struct req *rq, struct resp *rs, struct err *e)
 		    id);
 		goto out;
 	}
-	if (cluster_settings_decode(rq, body, &c, e) == -1)
+	if (cluster_settings_decode(rq, body, &c, NULL, e) == -1)
 		goto out;
 	if (c.endpoint[0] == '\0') {
 		err_set(e, ERR_VALIDATION_FAILED, "endpoint is required");
@@ -387,7 +394,10 @@ api_clusters_bootstrap(struct req *rq, struct resp *rs, struct err *e)
 	if (yaml == NULL || db_begin(app->db, e) == -1)
 		goto out;
 	c.updated_at = rq->now;
-	/* another operator may have bootstrapped it while we generated */
+	/*
+	 * another operator may have bootstrapped it, or changed its settings,
+	 * while we generated: start again from the row as it is now
+	 */
 	if (cluster_get(rq, id, &cur, &found, e) == -1)
 		goto out_rollback;
 	if (found && cur.has_secrets) {
@@ -395,6 +405,12 @@ api_clusters_bootstrap(struct req *rq, struct resp *rs, struct err *e)
 		    id);
 		goto out_rollback;
 	}
+	if (!found)
+		cluster_defaults(rq, id, &cur);
+	cur.updated_at = rq->now;
+	if (cluster_settings_decode(rq, body, &cur, NULL, e) == -1)
+		goto out_rollback;
+	c = cur;
 	if (db_cluster_put(app->db, &c, e) == -1 ||
 	    cluster_secrets_store(rq, id, yaml, "bootstrap", e) == -1)
 		goto out_rollback;
@@ -420,7 +436,7 @@ api_clusters_put(struct req *rq, struct resp *rs, struct err *e)
 {
 	struct app *app = APP(rq);
 	struct cluster c;
-	json_t *body = NULL, *d;
+	json_t *body = NULL, *d = NULL;
 	bool found = false;
 	char id[64];
 	int rc = -1;
@@ -429,21 +445,24 @@ api_clusters_put(struct req *rq, struct resp *rs, struct err *e)
 	    http_json_body(rq, &body, e) == -1 ||
 	    db_begin(app->db, e) == -1)
 		goto out;
+	d = json_pack("{s:s, s:s}", "cluster_id", id, "actor", rq->actor);
 	if (cluster_load_or_new(rq, id, &c, e) == -1 ||
-	    cluster_settings_decode(rq, body, &c, e) == -1 ||
+	    cluster_settings_decode(rq, body, &c, d, e) == -1 ||
 	    db_cluster_put(app->db, &c, e) == -1)
 		goto out_rollback;
-	d = json_pack("{s:s, s:s}", "cluster_id", id, "actor", rq->actor);
-	json_object_update(d, body);	/* settings only: no secret is accepted here */
-	if (audit_append(rq, NULL, "cluster.updated", NULL, d, e) == -1 ||
-	    cluster_get(rq, id, &c, &found, e) == -1 ||
-	    db_commit(app->db, e) == -1)
+	rc = audit_append(rq, NULL, "cluster.updated", NULL, d, e);
+	d = NULL;	/* audit_append took it */
+	if (rc == -1 || cluster_get(rq, id, &c, &found, e) == -1 ||
+	    db_commit(app->db, e) == -1) {
+		rc = -1;
 		goto out_rollback;
+	}
 	rc = resp_json_new(rs, 200, cluster_json(&c), e);
 	goto out;
 out_rollback:
 	db_rollback(app->db);
 out:
+	json_decref(d);
 	json_decref(body);
 	return rc;
 }

@@ -85,6 +85,9 @@ api_config_token_get(struct req *rq, struct resp *rs, struct err *e)
 	char *yaml = NULL;
 	int rc = -1;
 
+	/* a HEAD would spend the first delivery without delivering anything */
+	if (rq->head)
+		return err_set(e, ERR_NOT_FOUND, "method not allowed on this path");
 	if (!token_syntax_ok(rq->params[0], rq->param_lens[0]))
 		return err_set(e, ERR_TOKEN_NOT_FOUND, "unknown token");
 	memcpy(tok, rq->params[0], rq->param_lens[0]);

@@ -38,10 +38,21 @@ api_readyz_get(struct req *rq, struct resp *rs, struct err *e)
 	    e);
 }
 
+/* "GET /api/v1/machines/{id}": routes share patterns, not methods */
 static const char *
 route_label(size_t i)
 {
-	return api_routes[i].pattern;
+	static char label[LIMIT_ROUTES][96];	/* filled once per worker */
+	const struct route *r = &api_routes[i];
+	const char *m = r->method == HTTP_GET ? "GET" :
+	    r->method == HTTP_POST ? "POST" : r->method == HTTP_PUT ? "PUT" :
+	    r->method == HTTP_DELETE ? "DELETE" : "PATCH";
+
+	if (i >= LIMIT_ROUTES)
+		return "unknown";
+	if (label[i][0] == '\0')
+		snprintf(label[i], sizeof(label[i]), "%s %s", m, r->pattern);
+	return label[i];
 }
 
 int

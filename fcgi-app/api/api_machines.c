@@ -460,14 +460,9 @@ approve_decode(struct req *rq, json_t *body, struct vote *v, struct err *e)
 }
 
 static void
-approve_apply(struct req *rq, struct machine *m, const struct vote *v,
-    const char *cluster_id)
+approve_apply(struct req *rq, struct machine *m, const struct vote *v)
 {
-	if (cluster_id != NULL)
-		snprintf(m->cluster_id, sizeof(m->cluster_id), "%s", cluster_id);
-	else if (m->cluster_id[0] == '\0')
-		snprintf(m->cluster_id, sizeof(m->cluster_id), "%s",
-		    APP(rq)->cfg->default_cluster);
+	snprintf(m->cluster_id, sizeof(m->cluster_id), "%s", v->cluster_id);
 	if (m->status == MS_REGISTERED || m->status == MS_PENDING_APPROVAL)
 		m->status = MS_APPROVED;
 	snprintf(m->role, sizeof(m->role), "%s", v->role);
@@ -504,9 +499,9 @@ approve_vote(struct req *rq, struct machine *m, struct vote *v,
 	v->created_at = rq->now;
 	v->expires_at = rq->now + app->cfg->dual_control_window;
 	d = event_data(m, rq->actor);
-	json_object_set_new(d, "vote", json_pack("{s:s, s:s, s:s}",
+	json_object_set_new(d, "vote", json_pack("{s:s, s:s, s:s, s:s}",
 	    "role", v->role, "hostname", v->hostname, "assigned_ip",
-	    v->assigned_ip));
+	    v->assigned_ip, "cluster_id", v->cluster_id));
 	if (db_vote_insert(app->db, m->id, v, e) == -1 ||
 	    audit_append(rq, NULL, "machine.approval_vote", m->id, d, e) == -1 ||
 	    db_vote_count_agreeing(app->db, m->id, v, rq->now, &agreeing,
@@ -556,6 +551,10 @@ api_machines_approve(struct req *rq, struct resp *rs, struct err *e)
 		    "is %s", machine_status_name(c.m.status));
 		goto out_rollback;
 	}
+	/* the cluster is part of what the operators agree on */
+	snprintf(v.cluster_id, sizeof(v.cluster_id), "%s", cluster_id != NULL ?
+	    cluster_id : c.m.cluster_id[0] != '\0' ? c.m.cluster_id :
+	    app->cfg->default_cluster);
 	if (cfg_role_needs_dual_control(app->cfg, v.role) &&
 	    approve_vote(rq, &c.m, &v, &quorum, &pending, e) == -1)
 		goto out_rollback;
@@ -565,7 +564,7 @@ api_machines_approve(struct req *rq, struct resp *rs, struct err *e)
 		rc = resp_json_new(rs, 202, pending, e);
 		goto out;
 	}
-	approve_apply(rq, &c.m, &v, cluster_id);
+	approve_apply(rq, &c.m, &v);
 	d = event_data(&c.m, rq->actor);
 	json_object_set_new(d, "assigned_ip", json_string(v.assigned_ip));
 	json_object_set_new(d, "config_generation",
@@ -613,8 +612,9 @@ vote_one(const struct vote *v, void *vctx)
 	    v->expires_at <= c->now ? "expired" : "open";
 
 	return json_array_append_new(c->items, json_pack(
-	    "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s}",
+	    "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s}",
 	    "id", (json_int_t)v->id, "actor", v->actor, "role", v->role,
+	    "cluster_id", v->cluster_id,
 	    "hostname", v->hostname, "assigned_ip", v->assigned_ip,
 	    "gateway", v->gateway, "install_disk", v->install_disk,
 	    "created_at", json_time(v->created_at),

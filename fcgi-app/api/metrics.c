@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include "api/metrics.h"
+#include "core/limits.h"
 
 /* Statuses the service answers (§9 and 200/202); others count as "other". */
 static const int metric_codes[] = { 200, 202, 400, 401, 403, 404, 405, 406,
@@ -24,8 +25,8 @@ static const char *const metric_reasons[METRIC_REASONS] = {
 	"signature_invalid", "pcr_selection_mismatch", "pcr_digest_mismatch",
 	"pcr_policy_violation", "ak_not_activated", "clock_rollback",
 };
-/* routes the table may have (the last slot is "unmatched") */
-#define METRIC_ROUTES 64
+/* routes the table may have (one more slot for "unmatched") */
+#define METRIC_ROUTES LIMIT_ROUTES
 
 struct route_stats {
 	_Atomic uint64_t by_code[N_CODES];

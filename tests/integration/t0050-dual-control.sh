@@ -198,4 +198,12 @@ else
 fi
 op_as mallory GET /api/v1/machines
 [ "$STATUS" = 000 ] || expect_error 403 forbidden "viewer route with a certificate of another CA"
+# the cluster is part of the agreement: the second operator cannot pick it alone
+cpx=$(register_usb "$(soft_ek_json)")
+op_as alice POST "/api/v1/machines/$cpx/approve" '{"role":"controlplane","hostname":"cpx","cluster_id":"prod"}'
+expect_status 202 "first vote for prod"
+op_as carol POST "/api/v1/machines/$cpx/approve" '{"role":"controlplane","hostname":"cpx","cluster_id":"evil"}'
+expect_status 202 "a vote for another cluster does not agree"
+op GET "/api/v1/machines/$cpx"
+expect_json .status registered "not approved by disagreeing votes"
 pass

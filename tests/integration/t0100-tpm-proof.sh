@@ -198,6 +198,19 @@ quote "$NONCE_HEX" q7
 api POST /api/v1/attest "$(with "$(with "$body" "{\"nonce_id\":\"$NONCE_ID\"}")" "$QUOTE_JSON")"
 expect_status 200 "attest after the new policy"
 
+# ITL_REQUIRE_NONCE: activation call 2 with a quote but no nonce is refused
+kill -TERM "$ATTESTD_PID"; wait "$ATTESTD_PID" 2>/dev/null || true
+ITL_REQUIRE_NONCE=true attestd_start
+wait_ready
+api POST "/api/v1/machines/$id/ak-activate" "$(with "$body" "{\"ak_public\":\"$ak\"}")"
+aid3=$(jget .activation_id)
+jget .tpm2_tools_blob | base64 -d >"$T/cred3.bin"
+"$FIXTURE" activate "$A" "$T/cred3.bin" "$T/secret3.bin" || fail "activate 3"
+quote "$(openssl rand -hex 32)" nononce
+api POST "/api/v1/machines/$id/ak-activate" "$(with "$(jq -cn --arg a "$aid3" \
+	--arg s "$(base64 -w0 "$T/secret3.bin")" '{activation_id: $a, secret: $s}')" "$QUOTE_JSON")"
+expect_error 422 nonce_required "a quote without a nonce under ITL_REQUIRE_NONCE"
+
 op GET /api/v1/audit/verify
 expect_json .valid true
 pass

@@ -59,6 +59,9 @@ grep -qi 'PRIVATE KEY\|secret' <<<"$(jq -c 'del(.has_secrets, .secrets_source)' 
 # secrets are sealed: no PEM and no token text in the database files
 if grep -a -q 'PRIVATE KEY' "$DB" "$DB-wal" 2>/dev/null; then fail "plaintext key in the database"; fi
 
+# a HEAD must not spend the first delivery
+raw_curl -I "$BASE/api/v1/config/$tok"
+expect_status 404 "HEAD of a config token"
 fetch "/$tok"
 expect_status 200 "full config"
 expect_eq "$KIND" full "full config kind"
@@ -150,6 +153,9 @@ grep -q '^context: imported' <<<"$BODY" || grep -q 'context:' <<<"$BODY" || fail
 jget_yaml_key=$(sed -n 's/^ *key: //p' <<<"$BODY" | head -1)
 base64 -d <<<"$jget_yaml_key" | grep -q 'ED25519 PRIVATE KEY' || fail "talosconfig key type"
 expect_eq "$(sql "SELECT count(*) FROM audit_log WHERE action = 'cluster.talosconfig_issued'")" 1 "talosconfig audited"
+# the token is a secret: nginx logs the route, never the token
+grep -qF "$tok" "$T/nginx/access.log" && fail "a config token in nginx's access log"
+grep -q '/api/v1/config/{token}' "$T/nginx/access.log" || fail "config fetches not logged as the route"
 op GET /api/v1/audit/verify
 expect_json .valid true
 pass

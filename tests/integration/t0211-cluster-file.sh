@@ -27,8 +27,12 @@ expect_json .endpoint https://edge.lab:6443
 expect_json .talos_version v1.12.11
 expect_json .ready true
 # the file wins over the API
-op PUT /api/v1/clusters/edge '{"install_disk":"/dev/sdb"}'
+op PUT /api/v1/clusters/edge '{"install_disk":"/dev/sdb","actor":"mallory","note":"x"}'
 expect_json .install_disk /dev/nvme0n1 "file setting kept"
+# the audit entry holds the applied settings, never the raw body
+d=$(sql "SELECT actor || ' ' || detail FROM audit_log WHERE action = 'cluster.updated'")
+grep -q '^SYSTEM ' <<<"$d" || fail "audit actor: $d"
+grep -q 'mallory\|note' <<<"$d" && fail "raw body in the audit entry: $d"
 
 printf 'clusters:\n  edge:\n    endpoint: http://insecure\n' >"$T/bad.yaml"
 if out=$(ITL_CONFIG=$T/bad.yaml "$MAINT" check-config 2>&1); then fail "bad cluster accepted"; fi

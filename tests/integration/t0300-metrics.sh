@@ -5,8 +5,8 @@
 # parses with the Prometheus client's own parser (format 0.0.4).
 . "$(dirname "$0")/lib.sh"
 stack_start
-metric() {	# NAME{labels} → value from the last scrape
-	awk -v k="$1" '$1 == k { print $2 }' <<<"$SCRAPE"
+metric() {	# NAME{labels} → value from the last scrape (label values may hold spaces)
+	grep -F "$1 " <<<"$SCRAPE" | grep -v '^#' | awk '{ print $NF }'
 }
 scrape() { api GET /metrics; expect_status 200 metrics; SCRAPE=$BODY; }
 
@@ -29,13 +29,20 @@ expect_eq "$(metric 'itl_approvals_total')" 1 "approvals"
 expect_eq "$(metric 'itl_config_deliveries_total{kind="pending"}')" 1 "pending deliveries"
 expect_eq "$(metric 'itl_machines{status="registered"}')" 3 "gauge: registered"
 expect_eq "$(metric 'itl_machines{status="attested"}')" 1 "gauge: attested"
-expect_eq "$(metric 'itl_http_requests_total{route="/healthz",code="200"}')" 20 "healthz requests"
-expect_eq "$(metric 'itl_http_request_duration_seconds_count{route="/healthz"}')" 20 "healthz histogram"
-expect_eq "$(metric 'itl_http_request_duration_seconds_bucket{route="/healthz",le="+Inf"}')" 20 "+Inf bucket"
+expect_eq "$(metric 'itl_http_requests_total{route="GET /healthz",code="200"}')" 20 "healthz requests"
+expect_eq "$(metric 'itl_http_request_duration_seconds_count{route="GET /healthz"}')" 20 "healthz histogram"
+expect_eq "$(metric 'itl_http_request_duration_seconds_bucket{route="GET /healthz",le="+Inf"}')" 20 "+Inf bucket"
 # both workers served /healthz, yet one scrape sees all 20: the counters are shared
 [ "$(grep -c 'route="GET /healthz"' "$T/attestd.log")" -ge 20 ] || fail "request log"
 [ "$(grep 'route="GET /healthz"' "$T/attestd.log" | sed 's/\].*//' | sort -u | wc -l)" = 2 ] ||
 	note "all /healthz requests went to one worker; sharing is still checked by the total"
+# routes sharing a pattern are separate series (method in the label)
+op GET "/api/v1/machines/$id"
+op DELETE "/api/v1/machines/$id"
+scrape
+[ "$(grep -c '^itl_http_request_duration_seconds_count{route="[A-Z]* /api/v1/machines/{id}"}' <<<"$SCRAPE")" = 2 ] ||
+	fail "GET and DELETE /machines/{id} are not separate series"
+[ -z "$(grep -v '^#' <<<"$SCRAPE" | sed 's/ [^ ]*$//' | sort | uniq -d)" ] || fail "duplicate series"
 printf '%s' "$SCRAPE" | /usr/bin/python3 -c '
 import sys
 from prometheus_client.parser import text_string_to_metric_families

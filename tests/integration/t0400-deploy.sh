@@ -26,6 +26,7 @@ mkdir -p "$T/nginx/tmp"
 cp "$top_srcdir/nginx/fastcgi_params.conf" "$T/fastcgi_params.conf"
 sed -e "s|/etc/itl/tls/|$T/tls/|g" -e "s|/etc/itl/fastcgi_params.conf|$T/fastcgi_params.conf|g" \
 	-e "s|/run/itl-attest/itl-attestd.sock|$T/itl.sock|" -e "s|listen 443 ssl;|listen 127.0.0.1:44300 ssl;|" \
+	-e "s|/var/log/nginx/itl-attestation.access.log|$T/access.log|" \
 	-e "/listen \[::\]:443 ssl;/d" "$top_srcdir/deploy/nginx-site.conf" >"$T/site.conf"
 cat >"$T/nginx/nginx.conf" <<CONF
 pid $T/nginx/nginx.pid;

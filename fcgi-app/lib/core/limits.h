@@ -21,6 +21,8 @@
 #define LIMIT_PATH_BYTES		1024
 /* Query string of list endpoints. */
 #define LIMIT_QUERY_BYTES		2048
+/* Routes in the table (metrics keep a slot per route). */
+#define LIMIT_ROUTES			64
 /* Number of path parameters ({id}) one route may capture. */
 #define LIMIT_ROUTE_PARAMS		2
 /* RFC 1123 hostname. */

@@ -9,8 +9,8 @@
 
 static const char sql_insert[] =
     "INSERT INTO approval_votes (machine_id, actor, role, hostname, "
-    "assigned_ip, gateway, install_disk, created_at, expires_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    "assigned_ip, gateway, install_disk, created_at, expires_at, cluster_id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char sql_has_open[] =
     "SELECT count(*) FROM approval_votes WHERE machine_id = ?1 "
     "AND actor = ?2 AND consumed_at IS NULL AND expires_at > ?3";
@@ -18,13 +18,13 @@ static const char sql_agreeing[] =
     "SELECT count(DISTINCT actor) FROM approval_votes WHERE machine_id = ?1 "
     "AND consumed_at IS NULL AND expires_at > ?2 AND role = ?3 "
     "AND hostname = ?4 AND assigned_ip = ?5 AND gateway = ?6 "
-    "AND install_disk = ?7";
+    "AND install_disk = ?7 AND cluster_id = ?8";
 static const char sql_consume[] =
     "UPDATE approval_votes SET consumed_at = ?2 WHERE machine_id = ?1 "
     "AND consumed_at IS NULL";
 static const char sql_list[] =
     "SELECT id, actor, role, hostname, assigned_ip, gateway, install_disk, "
-    "created_at, expires_at, consumed_at FROM approval_votes "
+    "created_at, expires_at, consumed_at, cluster_id FROM approval_votes "
     "WHERE machine_id = ?1 ORDER BY id DESC LIMIT 500";
 static const char sql_delete_machine[] =
     "DELETE FROM approval_votes WHERE machine_id = ?1";
@@ -62,6 +62,7 @@ db_vote_insert(struct db *db, const char *machine_id, const struct vote *v,
 	sqlite3_bind_text(st, 7, v->install_disk, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, v->created_at);
 	sqlite3_bind_int64(st, 9, v->expires_at);
+	sqlite3_bind_text(st, 10, v->cluster_id, -1, SQLITE_STATIC);
 	return db_step_done(db, st, "vote insert", e);
 }
 
@@ -98,6 +99,7 @@ db_vote_count_agreeing(struct db *db, const char *machine_id,
 	sqlite3_bind_text(st, 5, v->assigned_ip, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, v->gateway, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, v->install_disk, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, v->cluster_id, -1, SQLITE_STATIC);
 	return db_vote_count(db, st, n, e);
 }
 
@@ -137,6 +139,7 @@ db_vote_list(struct db *db, const char *machine_id,
 		v.created_at = sqlite3_column_int64(st, 7);
 		v.expires_at = sqlite3_column_int64(st, 8);
 		v.consumed_at = sqlite3_column_int64(st, 9);
+		db_column_text(st, 10, v.cluster_id, sizeof(v.cluster_id));
 		if (fn(&v, ctx) == -1) {
 			ret = err_set(e, ERR_INTERNAL, "internal error");
 			break;

@@ -19,6 +19,7 @@ struct vote {
 	char assigned_ip[LIMIT_IP_BYTES + 1];
 	char gateway[LIMIT_IP_BYTES + 1];
 	char install_disk[LIMIT_DISK_BYTES + 1];
+	char cluster_id[64];
 	int64_t created_at;
 	int64_t expires_at;
 	int64_t consumed_at;	/* 0 = open */
@@ -29,7 +30,7 @@ int db_vote_insert(struct db *db, const char *machine_id,
 /* An open, unexpired vote by actor for this machine exists. */
 int db_vote_has_open(struct db *db, const char *machine_id, const char *actor,
     int64_t now, bool *has, struct err *e);
-/* Distinct actors with an open, unexpired vote equal to v (role, hostname, IPs, disk). */
+/* Distinct actors with an open, unexpired vote equal to v (role, hostname, IPs, disk, cluster). */
 int db_vote_count_agreeing(struct db *db, const char *machine_id,
     const struct vote *v, int64_t now, int64_t *n, struct err *e);
 /* Close every open vote of the machine. */

@@ -100,6 +100,7 @@ req_begin(struct req *rq, FCGX_Request *fr, void *app, struct err *e)
 	rq->now = timefmt_now();
 	rq->start_ns = mono_ns();
 	rq->method = method_parse(param_copy(rq, fr, "REQUEST_METHOD"));
+	rq->head = strcmp(param_copy(rq, fr, "REQUEST_METHOD"), "HEAD") == 0;
 	rq->content_type = param_copy(rq, fr, "CONTENT_TYPE");
 	rq->accept = param_copy(rq, fr, "HTTP_ACCEPT");
 	rq->authorization = param_copy(rq, fr, "HTTP_AUTHORIZATION");

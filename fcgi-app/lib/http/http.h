@@ -56,6 +56,7 @@ struct req {
 	int64_t now;		/* Unix seconds, read once per request */
 	uint64_t start_ns;	/* monotonic, for the request duration */
 	enum http_method method;
+	bool head;		/* a HEAD request (routed as GET, body dropped) */
 	const char *path;	/* REQUEST_URI before '?', NUL-terminated */
 	size_t path_len;
 	const char *query;	/* after '?', "" when absent */
