@@ -35,7 +35,8 @@ tests_unit_test_core_SOURCES = tests/unit/test_core.c
 tests_unit_test_core_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_core_LDADD = fcgi-app/lib/libitlcore.a $(CMOCKA_LIBS)
 
-tests_unit_test_ek_SOURCES = tests/unit/test_ek.c
+tests_unit_test_ek_SOURCES = tests/unit/test_ek.c tests/unit/testdata.c \
+	tests/unit/testdata.h
 tests_unit_test_ek_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_test_ek_LDADD = fcgi-app/lib/libitlverify.a \
 	fcgi-app/lib/libitlcore.a $(CMOCKA_LIBS) $(TSS2_MU_LIBS) $(CRYPTO_LIBS)
@@ -65,16 +66,19 @@ tests_unit_test_cfg_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_cfg_LDADD = fcgi-app/lib/libitlcfg.a fcgi-app/lib/libitlcore.a \
 	$(CMOCKA_LIBS) $(YAML_LIBS)
 
-tests_unit_test_tpm_SOURCES = tests/unit/test_tpm.c
+tests_unit_test_tpm_SOURCES = tests/unit/test_tpm.c tests/unit/testdata.c \
+	tests/unit/testdata.h
 tests_unit_test_tpm_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS) $(TSS2_MU_CFLAGS)
 tests_unit_test_tpm_LDADD = $(VERIFY_LIBS) $(CMOCKA_LIBS)
 
-tests_unit_test_quote_SOURCES = tests/unit/test_quote.c
+tests_unit_test_quote_SOURCES = tests/unit/test_quote.c tests/unit/testdata.c \
+	tests/unit/testdata.h
 tests_unit_test_quote_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS) $(TSS2_MU_CFLAGS)
 tests_unit_test_quote_LDADD = $(VERIFY_LIBS) $(CMOCKA_LIBS)
 
 # drives a real swtpm through tests/integration/swtpm-fixture.sh
-tests_unit_test_makecred_SOURCES = tests/unit/test_makecred.c
+tests_unit_test_makecred_SOURCES = tests/unit/test_makecred.c tests/unit/testdata.c \
+	tests/unit/testdata.h
 tests_unit_test_makecred_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS) $(TSS2_MU_CFLAGS)
 tests_unit_test_makecred_LDADD = $(VERIFY_LIBS) $(CMOCKA_LIBS)
 

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testdata.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,39 +39,10 @@ struct fixture {
 	struct ek_info ek;
 };
 
-struct blob {
-	uint8_t *p;
-	size_t len;
-};
-
-/* tests/data/ek/<name> under $top_srcdir; fails the test when missing. */
 static struct blob
 data_file(const char *name)
 {
-	const char *top = getenv("top_srcdir");
-	char path[4096];
-	struct blob b = { NULL, 0 };
-	FILE *f;
-	long n;
-
-	if (top == NULL)
-		top = ".";
-	assert_true(snprintf(path, sizeof(path), "%s/tests/data/ek/%s", top,
-	    name) < (int)sizeof(path));
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	b.len = (size_t)n;
-	b.p = malloc(b.len + 1);
-	assert_non_null(b.p);
-	assert_int_equal(fread(b.p, 1, b.len, f), b.len);
-	b.p[b.len] = '\0';
-	fclose(f);
-	return b;
+	return test_data("ek", name);
 }
 
 /* The openssl-computed hex for key in tests/data/ek/fingerprints. */

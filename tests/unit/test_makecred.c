@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testdata.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -59,11 +61,6 @@ static const char policy_c_sha384[] =
     "d6032ce61f2fb3c240eb3cf6a33237ef2b6a16f4293c22b4"
     "55e261cffd217ad5b4947c2d73e63005eed2dc2b3593d165";
 
-struct blob {
-	uint8_t *p;
-	size_t len;
-};
-
 /* One swtpm for the TPM group. */
 struct tpm_fixture {
 	bool made;	/* dir exists */
@@ -82,38 +79,9 @@ arg(const char *s)
 }
 
 static struct blob
-read_path(const char *path)
-{
-	struct blob b = { NULL, 0 };
-	FILE *f;
-	long n;
-
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	b.len = (size_t)n;
-	b.p = malloc(b.len + 1);
-	assert_non_null(b.p);
-	assert_int_equal(fread(b.p, 1, b.len, f), b.len);
-	fclose(f);
-	return b;
-}
-
-static struct blob
 data_file(const char *name)
 {
-	const char *top = getenv("top_srcdir");
-	char path[4096];
-
-	if (top == NULL)
-		top = ".";
-	assert_true(snprintf(path, sizeof(path), "%s/tests/data/tpm/%s", top,
-	    name) < (int)sizeof(path));
-	return read_path(path);
+	return test_data("tpm", name);
 }
 
 static void
@@ -554,7 +522,7 @@ tpm_setup(void **state)
 	}
 	f->started = true;
 	snprintf(path, sizeof(path), "%s/swtpm.port", f->dir);
-	b = read_path(path);
+	b = test_read_path(path);
 	while (b.len > 0 && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == ' '))
 		b.len--;
 	snprintf(tcti, sizeof(tcti), "swtpm:host=127.0.0.1,port=%.*s",
@@ -563,7 +531,7 @@ tpm_setup(void **state)
 	if (setenv("TPM2TOOLS_TCTI", tcti, 1) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/ak.name", f->dir);
-	b = read_path(path);
+	b = test_read_path(path);
 	if (b.len > sizeof(f->ak_name.b)) {
 		free(b.p);
 		return -1;
@@ -615,7 +583,7 @@ cert_spki(const struct tpm_fixture *f, const char *cert)
 	int n;
 
 	fixture_path(f, cert, path, sizeof(path));
-	c = read_path(path);
+	c = test_read_path(path);
 	p = c.p;
 	x = d2i_X509(NULL, &p, (long)c.len);
 	assert_non_null(x);
@@ -745,7 +713,7 @@ assert_recovered(const struct tpm_fixture *f, const char *tag,
 
 	snprintf(file, sizeof(file), "%s.out", tag);
 	fixture_path(f, file, path, sizeof(path));
-	b = read_path(path);
+	b = test_read_path(path);
 	assert_int_equal(b.len, secret_len);
 	assert_memory_equal(b.p, secret, secret_len);
 	free(b.p);
@@ -763,7 +731,7 @@ rsa_ek_public_credential_activates(void **state)
 	uint8_t secret[32];
 
 	fixture_path(f, "ek.pub", path, sizeof(path));
-	b = read_path(path);
+	b = test_read_path(path);
 	assert_int_equal(tpm_public_parse(b.p, b.len, &ek, &e), 0);
 	free(b.p);
 	assert_int_equal(RAND_bytes(secret, sizeof(secret)), 1);
@@ -889,7 +857,7 @@ p256_ek_credential_activates(void **state)
 		assert_int_equal(run(f->log, create), 0);
 		(void)run(f->log, flush_t);
 	}
-	b = read_path(pub);
+	b = test_read_path(pub);
 	assert_int_equal(tpm_public_parse(b.p, b.len, &ek, &e), 0);
 	free(b.p);
 	assert_int_equal(ek.parameters.eccDetail.curveID, TPM2_ECC_NIST_P256);

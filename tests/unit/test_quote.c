@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testdata.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +30,6 @@
 #include "core/err.h"
 #include "verify/quote.h"
 #include "verify/tpm.h"
-
-struct blob {
-	uint8_t *p;
-	size_t len;
-};
 
 /* One artefact directory of tests/data/quote, parsed. */
 struct qcase {
@@ -50,36 +47,15 @@ struct soft {
 	TPMT_PUBLIC pub;
 };
 
-/*
- * tests/data/quote/<dir>/<name> under $top_srcdir; fails the test when missing.
- */
+/* tests/data/quote/<dir>/<name> */
 static struct blob
 data_file(const char *dir, const char *name)
 {
-	const char *top = getenv("top_srcdir");
-	char path[4096];
-	struct blob b = { NULL, 0 };
-	FILE *f;
-	long n;
+	char sub[256];
 
-	if (top == NULL)
-		top = ".";
-	assert_true(snprintf(path, sizeof(path), "%s/tests/data/quote/%s/%s",
-	    top, dir, name) < (int)sizeof(path));
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	b.len = (size_t)n;
-	b.p = malloc(b.len + 1);
-	assert_non_null(b.p);
-	assert_int_equal(fread(b.p, 1, b.len, f), b.len);
-	b.p[b.len] = '\0';
-	fclose(f);
-	return b;
+	assert_true(snprintf(sub, sizeof(sub), "quote/%s", dir) <
+	    (int)sizeof(sub));
+	return test_data(sub, name);
 }
 
 static int

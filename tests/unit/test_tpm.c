@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testdata.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,44 +30,10 @@
 #include "core/limits.h"
 #include "verify/tpm.h"
 
-struct blob {
-	uint8_t *p;
-	size_t len;
-};
-
-/* tests/data/<dir>/<name> under $top_srcdir; fails the test when missing. */
-static struct blob
-data_in(const char *dir, const char *name)
-{
-	const char *top = getenv("top_srcdir");
-	char path[4096];
-	struct blob b = { NULL, 0 };
-	FILE *f;
-	long n;
-
-	if (top == NULL)
-		top = ".";
-	assert_true(snprintf(path, sizeof(path), "%s/tests/data/%s/%s", top,
-	    dir, name) < (int)sizeof(path));
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	b.len = (size_t)n;
-	b.p = malloc(b.len + 1);
-	assert_non_null(b.p);
-	assert_int_equal(fread(b.p, 1, b.len, f), b.len);
-	fclose(f);
-	return b;
-}
-
 static struct blob
 data_file(const char *name)
 {
-	return data_in("tpm", name);
+	return test_data("tpm", name);
 }
 
 /* Parse tests/data/tpm/<name>; asserts success. */
@@ -754,7 +722,7 @@ non_template_keys_are_rejected(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		b = data_in("ek", files[i]);
+		b = test_data("ek", files[i]);
 		spki_rejected(b.p, b.len);
 		free(b.p);
 	}
