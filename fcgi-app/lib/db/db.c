@@ -53,6 +53,21 @@ db_step_done(struct db *db, sqlite3_stmt *st, const char *what, struct err *e)
 	return 0;
 }
 
+int
+db_purge_before(struct db *db, const char *sql, int64_t cutoff, int64_t *n,
+    const char *what, struct err *e)
+{
+	sqlite3_stmt *st = db_stmt(db, sql, e);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, cutoff);
+	if (db_step_done(db, st, what, e) == -1)
+		return -1;
+	*n = sqlite3_changes(db->h);
+	return 0;
+}
+
 static int
 db_exec(struct db *db, const char *sql, struct err *e)
 {

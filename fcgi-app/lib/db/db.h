@@ -52,6 +52,9 @@ sqlite3_stmt *db_stmt(struct db *db, const char *sql, struct err *e);
 /* Step a statement that returns no row, reset it, map a failure to e. */
 int db_step_done(struct db *db, sqlite3_stmt *st, const char *what,
     struct err *e);
+/* Run a DELETE whose ?1 is a time cutoff; *n = rows deleted (tick purges). */
+int db_purge_before(struct db *db, const char *sql, int64_t cutoff,
+    int64_t *n, const char *what, struct err *e);
 /* Map a failed sqlite3 result to e: BUSY/LOCKED → unavailable, else internal. */
 int db_fail(struct db *db, int rc, const char *what, struct err *e);
 /* Bind text, or NULL when s is NULL or empty. */

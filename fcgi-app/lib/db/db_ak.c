@@ -187,15 +187,7 @@ db_activation_take(struct db *db, const char *id, const char *machine_id,
 int
 db_activation_purge(struct db *db, int64_t cutoff, int64_t *n, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_act_purge, e);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, cutoff);
-	if (db_step_done(db, st, "activation purge", e) == -1)
-		return -1;
-	*n = sqlite3_changes(db_handle(db));
-	return 0;
+	return db_purge_before(db, sql_act_purge, cutoff, n, "activation purge", e);
 }
 
 int

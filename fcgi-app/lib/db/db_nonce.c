@@ -103,13 +103,5 @@ db_nonce_consume(struct db *db, const char *id, int64_t now,
 int
 db_nonce_purge(struct db *db, int64_t cutoff, int64_t *n, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_purge, e);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, cutoff);
-	if (db_step_done(db, st, "nonce purge", e) == -1)
-		return -1;
-	*n = sqlite3_changes(db_handle(db));
-	return 0;
+	return db_purge_before(db, sql_purge, cutoff, n, "nonce purge", e);
 }

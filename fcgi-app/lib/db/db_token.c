@@ -140,13 +140,5 @@ db_token_delete_machine(struct db *db, const char *machine_id, struct err *e)
 int
 db_token_purge(struct db *db, int64_t cutoff, int64_t *n, struct err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_purge, e);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, cutoff);
-	if (db_step_done(db, st, "token purge", e) == -1)
-		return -1;
-	*n = sqlite3_changes(db_handle(db));
-	return 0;
+	return db_purge_before(db, sql_purge, cutoff, n, "token purge", e);
 }
